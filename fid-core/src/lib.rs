@@ -1,0 +1,2 @@
+//! Datasets, statistics, Fréchet distance, KID.
+#![warn(missing_docs)]

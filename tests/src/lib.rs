@@ -1,0 +1,1 @@
+//! Shared helpers for fidlab integration tests (see `tests/`).
