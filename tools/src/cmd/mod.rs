@@ -1,0 +1,5 @@
+//! One module per subcommand: a clap `…Args` struct and a `run` function.
+
+pub mod fid;
+pub mod kid;
+pub mod stats;
