@@ -224,3 +224,66 @@ impl StatsFile {
         Self::from_moments(moments, provenance)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn moments(seed: u64) -> Moments {
+        let data: Vec<f64> = (0..40)
+            .map(|k| ((k * 7 + seed as usize * 13) % 11) as f64 * 0.25)
+            .collect();
+        let mut m = Moments::new(4);
+        m.push_rows_f64(&data);
+        m
+    }
+
+    #[test]
+    fn round_trip_keeps_everything() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.npz");
+        let mut prov = Provenance::new("inception-v3-tf-2015-12-05", "pool3");
+        prov.weights_sha256 = Some("abc".into());
+        prov.preprocess = Some("tf".into());
+        let file = StatsFile::from_moments(moments(1), prov).unwrap();
+        file.write(&path).unwrap();
+        let back = StatsFile::read(&path).unwrap();
+        assert_eq!(back.gaussian, file.gaussian);
+        assert_eq!(back.moments, file.moments);
+        assert_eq!(back.provenance, file.provenance);
+        assert_eq!(back.provenance.unwrap().count, 10);
+    }
+
+    #[test]
+    fn merging_different_networks_is_refused() {
+        let a = StatsFile::from_moments(moments(1), Provenance::new("inception", "pool3")).unwrap();
+        let b = StatsFile::from_moments(moments(2), Provenance::new("clip", "embedding")).unwrap();
+        let err = StatsFile::merge(&[("a.npz", a.clone()), ("b.npz", b)])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("network: inception vs clip"), "{err}");
+        let merged = StatsFile::merge(&[("a.npz", a.clone()), ("a2.npz", a)]).unwrap();
+        assert_eq!(merged.gaussian.count, 20);
+    }
+
+    #[test]
+    fn missing_arrays_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.npz");
+        let mut w = NpzWriter::default();
+        w.f64("mean", &[2], &[0.0, 1.0]);
+        w.write(&path).unwrap();
+        let err = StatsFile::read(&path).unwrap_err().to_string();
+        assert!(
+            err.contains("`mu` and `sigma`") && err.contains("mean"),
+            "{err}"
+        );
+        std::fs::write(&path, b"PK not really").unwrap();
+        assert!(
+            StatsFile::read(&path)
+                .unwrap_err()
+                .to_string()
+                .contains("not an .npz")
+        );
+    }
+}
