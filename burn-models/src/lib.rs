@@ -5,3 +5,5 @@
 
 pub mod device;
 pub mod seeded;
+pub mod numpy_rng;
+pub mod stylegan2;

@@ -20,6 +20,8 @@ enum Command {
     Fid(cmd::fid::FidArgs),
     /// Kernel Inception Distance between two feature matrices.
     Kid(cmd::kid::KidArgs),
+    /// Images from a StyleGAN2(-ADA) generator for given seeds (PNG, optional latents.npy).
+    Generate(cmd::generate::GenerateArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -28,6 +30,7 @@ fn main() -> std::process::ExitCode {
         Command::Stats(args) => cmd::stats::run(args),
         Command::Fid(args) => cmd::fid::run(args),
         Command::Kid(args) => cmd::kid::run(args),
+        Command::Generate(args) => cmd::generate::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

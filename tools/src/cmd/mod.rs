@@ -2,5 +2,6 @@
 
 pub mod common;
 pub mod fid;
+pub mod generate;
 pub mod kid;
 pub mod stats;
