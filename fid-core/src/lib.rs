@@ -1,2 +1,4 @@
 //! Datasets, statistics, Fréchet distance, KID.
 #![warn(missing_docs)]
+
+pub mod dataset;
