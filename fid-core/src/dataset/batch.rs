@@ -115,7 +115,7 @@ enum Inner {
 type ChunkResult = Result<Chunk, DatasetError>;
 
 impl Batches {
-    pub(super) fn new(stream: Stream, batch_size: usize, prefetch: usize) -> Self {
+    pub(super) fn new(stream: Stream, batch_size: usize) -> Self {
         let producer = |stream| {
             Box::new(Producer {
                 stream,
@@ -124,9 +124,9 @@ impl Batches {
                 reference: None,
             })
         };
-        let inner = match prefetch {
+        let inner = match stream.options.prefetch {
             0 => Inner::Inline(producer(stream)),
-            _ => {
+            prefetch => {
                 // One chunk waits in `send` besides the `prefetch - 1` the channel buffers.
                 let (sender, chunks) = sync_channel(prefetch - 1);
                 let mut worker_producer = producer(stream.clone());
@@ -264,7 +264,7 @@ impl Producer {
             let name = self.stream.names[index].clone();
             let image = match result {
                 Ok(image) => image,
-                Err(error @ DatasetError::Corrupt { .. }) if self.stream.skip_bad => {
+                Err(error @ DatasetError::Corrupt { .. }) if self.stream.options.skip_bad => {
                     chunk.skipped.push(SkippedImage { index, name, error });
                     continue;
                 }
@@ -285,7 +285,7 @@ impl Producer {
     }
 
     fn check_size(&mut self, index: usize, found: ImageSize) -> Result<(), DatasetError> {
-        let (expected, reference) = match self.stream.sizes {
+        let (expected, reference) = match self.stream.options.sizes {
             SizePolicy::Mixed => return Ok(()),
             SizePolicy::Exact(size) => (size, None),
             SizePolicy::Uniform => match self.reference {

@@ -103,6 +103,17 @@ pub enum DatasetError {
     },
 }
 
+impl DatasetError {
+    /// [`DatasetError::NotFound`] for a missing path, [`DatasetError::Io`] otherwise.
+    pub(super) fn io(path: &std::path::Path, source: std::io::Error) -> Self {
+        let path = path.to_path_buf();
+        match source.kind() {
+            std::io::ErrorKind::NotFound => Self::NotFound { path },
+            _ => Self::Io { path, source },
+        }
+    }
+}
+
 fn expected_clause(reference: Option<&(usize, String)>, expected: &ImageSize) -> String {
     match reference {
         Some((index, name)) => format!("the first image ({index} `{name}`) is {expected}"),

@@ -15,10 +15,7 @@ pub(super) fn list(root: &Path) -> Result<Vec<(String, PathBuf)>, DatasetError> 
     let mut files = Vec::new();
     let mut pending = vec![(String::new(), root.to_path_buf())];
     while let Some((prefix, dir)) = pending.pop() {
-        let io_error = |source| DatasetError::Io {
-            path: dir.clone(),
-            source,
-        };
+        let io_error = |source| DatasetError::io(&dir, source);
         for entry in fs::read_dir(&dir).map_err(io_error)? {
             let entry = entry.map_err(io_error)?;
             let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
@@ -36,8 +33,5 @@ pub(super) fn list(root: &Path) -> Result<Vec<(String, PathBuf)>, DatasetError> 
 
 /// Reads one image file in full.
 pub(super) fn read_file(path: &Path) -> Result<Vec<u8>, DatasetError> {
-    fs::read(path).map_err(|source| DatasetError::Io {
-        path: path.to_path_buf(),
-        source,
-    })
+    fs::read(path).map_err(|source| DatasetError::io(path, source))
 }

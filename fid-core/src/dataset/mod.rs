@@ -156,7 +156,6 @@ pub struct SkippedImage {
 pub struct Dataset {
     stream: Stream,
     available: usize,
-    options: DatasetOptions,
 }
 
 /// Where the bytes of each image come from: entry `i` belongs to image `i` in dataset order.
@@ -182,7 +181,7 @@ impl Dataset {
         match path.metadata() {
             Ok(meta) if meta.is_dir() => Self::open_folder(path, options),
             Ok(_) => Self::open_zip(path, options),
-            Err(source) => Err(io_or_not_found(path, source)),
+            Err(source) => Err(DatasetError::io(path, source)),
         }
     }
 
@@ -192,7 +191,6 @@ impl Dataset {
     /// As [`Dataset::open`].
     pub fn open_zip(path: impl AsRef<Path>, options: DatasetOptions) -> Result<Self, DatasetError> {
         let path = path.as_ref();
-        path.metadata().map_err(|e| io_or_not_found(path, e))?;
         let (archive, members) = zip::open(path)?;
         let (available, (names, members)) = select(members, &options);
         Self::new(
@@ -216,7 +214,7 @@ impl Dataset {
         let path = path.as_ref();
         if !path
             .metadata()
-            .map_err(|e| io_or_not_found(path, e))?
+            .map_err(|source| DatasetError::io(path, source))?
             .is_dir()
         {
             return Err(DatasetError::NotAFolder {
@@ -244,14 +242,9 @@ impl Dataset {
             path: path.to_path_buf(),
             source: Arc::new(source),
             names: names.into(),
-            skip_bad: options.skip_bad,
-            sizes: options.sizes,
-        };
-        Ok(Self {
-            stream,
-            available,
             options,
-        })
+        };
+        Ok(Self { stream, available })
     }
 
     /// Number of images that will be streamed (after filtering and `max_images`).
@@ -284,7 +277,7 @@ impl Dataset {
 
     /// The options the dataset was opened with.
     pub fn options(&self) -> &DatasetOptions {
-        &self.options
+        &self.stream.options
     }
 
     /// Image names (zip member names / `/`-separated relative paths) in dataset order.
@@ -323,15 +316,7 @@ impl Dataset {
     /// If `batch_size == 0`.
     pub fn batches(&self, batch_size: usize) -> Batches {
         assert!(batch_size > 0, "batch_size must be at least 1");
-        Batches::new(self.stream.clone(), batch_size, self.options.prefetch)
-    }
-}
-
-fn io_or_not_found(path: &Path, source: std::io::Error) -> DatasetError {
-    let path = path.to_path_buf();
-    match source.kind() {
-        std::io::ErrorKind::NotFound => DatasetError::NotFound { path },
-        _ => DatasetError::Io { path, source },
+        Batches::new(self.stream.clone(), batch_size)
     }
 }
 
@@ -373,8 +358,7 @@ struct Stream {
     path: PathBuf,
     source: Arc<Source>,
     names: Arc<[String]>,
-    skip_bad: bool,
-    sizes: SizePolicy,
+    options: DatasetOptions,
 }
 
 impl Stream {

@@ -25,10 +25,7 @@ pub(super) fn open(path: &Path) -> Result<(SharedZip, Vec<(String, usize)>), Dat
     };
     let file = File::open(path)
         .and_then(SharedFile::new)
-        .map_err(|source| DatasetError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        .map_err(|source| DatasetError::io(path, source))?;
     let archive = ZipArchive::new(file).map_err(not_a_zip)?;
     let mut members = Vec::with_capacity(archive.len());
     for index in 0..archive.len() {
