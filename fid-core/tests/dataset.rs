@@ -569,3 +569,14 @@ fn opening_errors() {
     ));
     assert_eq!(Dataset::open(&folder, options()).unwrap().len(), 1);
 }
+
+/// The CLI shares datasets across threads and turns errors into `anyhow::Error`.
+#[test]
+fn types_are_thread_safe() {
+    fn send_sync<T: Send + Sync + 'static>() {}
+    fn send<T: Send + 'static>() {}
+    send_sync::<Dataset>();
+    send_sync::<DatasetError>();
+    send_sync::<ImageBatch>();
+    send::<fid_core::dataset::Batches>();
+}
