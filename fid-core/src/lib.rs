@@ -1,12 +1,13 @@
 //! Datasets, streaming f64 statistics, the Fréchet distance (faer), KID and statistics files.
 //!
-//! The pieces every fidlab probe reports with: features (`[N, D]` matrices) become [`stats::Moments`]
+//! Images arrive through [`dataset`] (zip or folder, streamed in uint8 batches). The pieces every fidlab probe reports with: features (`[N, D]` matrices) become [`stats::Moments`]
 //! (exact, mergeable sums), then a [`stats::Gaussian`], then a [`frechet::Frechet`] distance with
 //! diagnostics. [`kid`] gives the Kernel Inception Distance, [`statsfile`] reads and writes
 //! pytorch-fid-compatible `.npz` files with provenance.
 #![warn(missing_docs)]
 
 pub mod atomic;
+pub mod dataset;
 pub mod error;
 pub mod features;
 pub mod frechet;
