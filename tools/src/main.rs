@@ -20,6 +20,10 @@ enum Command {
     Fid(cmd::fid::FidArgs),
     /// Kernel Inception Distance between two feature matrices.
     Kid(cmd::kid::KidArgs),
+    /// List the classes, attributes and tensors of a network pickle or TorchScript archive.
+    Inspect(cmd::inspect::InspectArgs),
+    /// Write one network of a pickle or TorchScript archive to safetensors.
+    Convert(cmd::convert::ConvertArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -28,6 +32,8 @@ fn main() -> std::process::ExitCode {
         Command::Stats(args) => cmd::stats::run(args),
         Command::Fid(args) => cmd::fid::run(args),
         Command::Kid(args) => cmd::kid::run(args),
+        Command::Inspect(args) => cmd::inspect::run(args),
+        Command::Convert(args) => cmd::convert::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

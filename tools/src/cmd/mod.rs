@@ -1,5 +1,7 @@
 //! One module per subcommand: a clap `…Args` struct and a `run` function.
 
+pub mod convert;
 pub mod fid;
+pub mod inspect;
 pub mod kid;
 pub mod stats;
