@@ -22,7 +22,10 @@ fn expected() -> BTreeMap<String, Json> {
 }
 
 fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex")).collect()
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
+        .collect()
 }
 
 fn fixture_names() -> Vec<String> {
@@ -40,13 +43,30 @@ fn every_tensor_bit_exact_in_every_fixture() {
         assert_eq!(got_names, want_names, "{file}: tensor names");
         for (name, w) in want {
             let t = got[name];
-            assert_eq!(t.dtype.name(), w["dtype"].as_str().unwrap(), "{file}: {name} dtype");
-            let shape: Vec<usize> = w["shape"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as usize).collect();
+            assert_eq!(
+                t.dtype.name(),
+                w["dtype"].as_str().unwrap(),
+                "{file}: {name} dtype"
+            );
+            let shape: Vec<usize> = w["shape"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_u64().unwrap() as usize)
+                .collect();
             assert_eq!(t.shape, shape, "{file}: {name} shape");
             let bytes = t.contiguous_bytes(name, 1 << 20).unwrap();
-            assert_eq!(bytes, unhex(w["hex"].as_str().unwrap()), "{file}: {name} bytes");
+            assert_eq!(
+                bytes,
+                unhex(w["hex"].as_str().unwrap()),
+                "{file}: {name} bytes"
+            );
         }
-        eprintln!("{file}: {} tensors bit-exact ({})", want.len(), ckpt.format.name());
+        eprintln!(
+            "{file}: {} tensors bit-exact ({})",
+            want.len(),
+            ckpt.format.name()
+        );
     }
 }
 
@@ -56,14 +76,27 @@ fn class_names_and_attributes() {
         let ckpt = pickle::load_file(dir().join(&file)).unwrap();
         let classes = ckpt.root.flat_classes();
         for (path, want) in exp["classes"].as_object().unwrap() {
-            let got = classes.get(path).unwrap_or_else(|| panic!("{file}: no module `{path}`"));
+            let got = classes
+                .get(path)
+                .unwrap_or_else(|| panic!("{file}: no module `{path}`"));
             let short = got.rsplit('.').next().unwrap();
-            assert_eq!(short, want.as_str().unwrap(), "{file}: class of `{path}` ({got})");
+            assert_eq!(
+                short,
+                want.as_str().unwrap(),
+                "{file}: class of `{path}` ({got})"
+            );
         }
         for (path, want) in exp["attributes"].as_object().unwrap() {
             let (node_path, attr) = path.rsplit_once('.').unwrap_or(("", path));
-            let node = ckpt.root.find(node_path).unwrap_or_else(|| panic!("{file}: no node `{node_path}`"));
-            assert_eq!(node.attribute(attr), Some(want), "{file}: attribute `{path}`");
+            let node = ckpt
+                .root
+                .find(node_path)
+                .unwrap_or_else(|| panic!("{file}: no node `{node_path}`"));
+            assert_eq!(
+                node.attribute(attr),
+                Some(want),
+                "{file}: attribute `{path}`"
+            );
         }
     }
 }
@@ -93,8 +126,13 @@ fn formats_persistence_and_shared_storages() {
         assert_eq!(t["a.weight"].storage_key, t["a.row"].storage_key, "{f}");
         assert_eq!(t["a.row"].offset, 12, "{f}");
     }
-    let missing = load("state_dict_zip.pt").network(Some("G_ema")).unwrap_err();
-    assert!(matches!(missing, PickleError::MissingKey { .. }), "{missing}");
+    let missing = load("state_dict_zip.pt")
+        .network(Some("G_ema"))
+        .unwrap_err();
+    assert!(
+        matches!(missing, PickleError::MissingKey { .. }),
+        "{missing}"
+    );
 }
 
 #[test]
@@ -102,7 +140,12 @@ fn tensor_data_conversion() {
     let ckpt = pickle::load_file(dir().join("persistent_dict_p4.pkl")).unwrap();
     let (_, g) = ckpt.network(Some("G_ema.synthesis.b4")).unwrap();
     let native = g.tensor_data(&DataOptions::default()).unwrap();
-    let wide = g.tensor_data(&DataOptions { half_to_f32: true, ..DataOptions::default() }).unwrap();
+    let wide = g
+        .tensor_data(&DataOptions {
+            half_to_f32: true,
+            ..DataOptions::default()
+        })
+        .unwrap();
     let views = g.flat_tensors();
     for (name, t) in &views {
         let (n, w) = (&native[name], &wide[name]);
@@ -123,8 +166,18 @@ fn tensor_data_conversion() {
             // Widening is exact: converting back gives the same bits.
             let back: Vec<f32> = w.try_to_vec().unwrap();
             let again = match t.dtype {
-                Dtype::F16 => TensorData::new(back.iter().map(|&x| burn::tensor::f16::from_f32(x)).collect(), t.shape.clone()),
-                _ => TensorData::new(back.iter().map(|&x| burn::tensor::bf16::from_f32(x)).collect(), t.shape.clone()),
+                Dtype::F16 => TensorData::new(
+                    back.iter()
+                        .map(|&x| burn::tensor::f16::from_f32(x))
+                        .collect(),
+                    t.shape.clone(),
+                ),
+                _ => TensorData::new(
+                    back.iter()
+                        .map(|&x| burn::tensor::bf16::from_f32(x))
+                        .collect(),
+                    t.shape.clone(),
+                ),
             };
             assert_eq!(&again, n, "{name}");
         }
@@ -137,11 +190,19 @@ fn tensor_data_conversion() {
 
 #[test]
 fn not_a_pickle_is_a_clean_error() {
-    for bytes in [&b""[..], b"hello world, not a pickle", b"\x89PNG\r\n\x1a\n", b"PK\x03\x04garbage"] {
+    for bytes in [
+        &b""[..],
+        b"hello world, not a pickle",
+        b"\x89PNG\r\n\x1a\n",
+        b"PK\x03\x04garbage",
+    ] {
         let err = pickle::load_bytes(bytes.to_vec()).unwrap_err();
         assert!(!err.to_string().contains('\n'), "{err}");
     }
-    assert!(matches!(pickle::load_bytes(b"GIF89a".to_vec()), Err(PickleError::NotAPickle(_))));
+    assert!(matches!(
+        pickle::load_bytes(b"GIF89a".to_vec()),
+        Err(PickleError::NotAPickle(_))
+    ));
 }
 
 /// Every prefix of every fixture, and random byte flips, must give `Ok` or `Err`, never a panic.

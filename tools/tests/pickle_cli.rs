@@ -18,28 +18,43 @@ fn expected(file: &str) -> Json {
 }
 
 fn fidlab(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_fidlab")).args(args).output().expect("run fidlab")
+    Command::new(env!("CARGO_BIN_EXE_fidlab"))
+        .args(args)
+        .output()
+        .expect("run fidlab")
 }
 
 #[test]
 fn inspect_lists_every_tensor_and_class() {
     let file = fixtures().join("persistent_dict_p4.pkl");
     let out = fidlab(&["inspect", file.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     let exp = expected("persistent_dict_p4.pkl");
     for (name, t) in exp["tensors"].as_object().unwrap() {
-        let line = text.lines().find(|l| l.split_whitespace().next() == Some(name.as_str()));
+        let line = text
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(name.as_str()));
         let line = line.unwrap_or_else(|| panic!("tensor {name} not listed:\n{text}"));
         assert!(line.contains(t["dtype"].as_str().unwrap()), "{line}");
     }
     // Module headers read `name: Class` (persistent classes) or `name: module.Class`.
-    let listed: Vec<&str> =
-        text.lines().filter_map(|l| l.split_once(": ")).filter_map(|(_, c)| c.split_whitespace().next()).collect();
+    let listed: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.split_once(": "))
+        .filter_map(|(_, c)| c.split_whitespace().next())
+        .collect();
     for class in exp["classes"].as_object().unwrap().values() {
         let class = class.as_str().unwrap();
         let dotted = format!(".{class}");
-        assert!(listed.iter().any(|c| *c == class || c.ends_with(&dotted)), "class {class} not listed:\n{text}");
+        assert!(
+            listed.iter().any(|c| *c == class || c.ends_with(&dotted)),
+            "class {class} not listed:\n{text}"
+        );
     }
     assert!(text.contains("@z_dim = 4"), "{text}");
 }
@@ -49,8 +64,19 @@ fn convert_g_ema_writes_exactly_the_pickled_tensors() {
     let dir = tempfile::tempdir().unwrap();
     let out_path = dir.path().join("G.safetensors");
     let file = fixtures().join("persistent_dict_p2.pkl");
-    let out = fidlab(&["convert", file.to_str().unwrap(), "-o", out_path.to_str().unwrap(), "--key", "G_ema"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = fidlab(&[
+        "convert",
+        file.to_str().unwrap(),
+        "-o",
+        out_path.to_str().unwrap(),
+        "--key",
+        "G_ema",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let bytes = std::fs::read(&out_path).unwrap();
     let st = safetensors::SafeTensors::deserialize(&bytes).unwrap();
@@ -68,7 +94,12 @@ fn convert_g_ema_writes_exactly_the_pickled_tensors() {
         let t = st.tensor(name).unwrap();
         let hex: String = t.data().iter().map(|b| format!("{b:02x}")).collect();
         assert_eq!(hex, w["hex"].as_str().unwrap(), "{name}");
-        let shape: Vec<usize> = w["shape"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as usize).collect();
+        let shape: Vec<usize> = w["shape"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_u64().unwrap() as usize)
+            .collect();
         assert_eq!(t.shape(), shape.as_slice(), "{name}");
     }
     let (_, meta) = safetensors::SafeTensors::read_metadata(&bytes).unwrap();
@@ -79,7 +110,12 @@ fn convert_g_ema_writes_exactly_the_pickled_tensors() {
     assert_eq!(kwargs["synthesis_kwargs"]["num_fp16_res"], 4);
 
     // The output is never overwritten without --force.
-    let again = fidlab(&["convert", file.to_str().unwrap(), "-o", out_path.to_str().unwrap()]);
+    let again = fidlab(&[
+        "convert",
+        file.to_str().unwrap(),
+        "-o",
+        out_path.to_str().unwrap(),
+    ]);
     assert!(!again.status.success());
     assert_eq!(std::fs::read(&out_path).unwrap(), bytes);
 }
@@ -93,5 +129,8 @@ fn inspect_of_a_non_pickle_fails_with_one_line() {
     assert!(!out.status.success());
     let err = String::from_utf8(out.stderr).unwrap();
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.starts_with("error: ") && err.contains("not a pickle"), "{err}");
+    assert!(
+        err.starts_with("error: ") && err.contains("not a pickle"),
+        "{err}"
+    );
 }

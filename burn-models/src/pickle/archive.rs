@@ -39,51 +39,86 @@ pub struct ZipContents {
 /// Reads a zip archive.
 pub fn load(ctx: &mut Context, file: &Blob) -> Result<ZipContents> {
     let mut zip = ZipArchive::new(Cursor::new(file.as_slice()))?;
-    let names: Vec<String> = zip.file_names().filter_map(|n| n.ok().map(|n| n.into_owned())).collect();
+    let names: Vec<String> = zip
+        .file_names()
+        .filter_map(|n| n.ok().map(|n| n.into_owned()))
+        .collect();
     let prefix = names
         .iter()
         .filter_map(|n| n.strip_suffix("/data.pkl"))
         .find(|p| !p.is_empty() && !p.contains('/'))
         .map(str::to_owned)
         .ok_or_else(|| PickleError::Archive("no <name>/data.pkl member".into()))?;
-    let torchscript = names.iter().any(|n| n.starts_with(&format!("{prefix}/code/")));
+    let torchscript = names
+        .iter()
+        .any(|n| n.starts_with(&format!("{prefix}/code/")));
     if let Some(order) = names.iter().find(|n| **n == format!("{prefix}/byteorder")) {
         let order = read_member(ctx, &mut zip, order, file.len())?;
         if order.as_slice() != b"little" {
-            return Err(PickleError::Unsupported("big-endian torch.save archive".into()));
+            return Err(PickleError::Unsupported(
+                "big-endian torch.save archive".into(),
+            ));
         }
     }
     let pkl = read_member(ctx, &mut zip, &format!("{prefix}/data.pkl"), file.len())?;
-    let mut loader = ZipStorages { zip: &mut zip, prefix: format!("{prefix}/data"), file_len: file.len(), seen: HashMap::new() };
+    let mut loader = ZipStorages {
+        zip: &mut zip,
+        prefix: format!("{prefix}/data"),
+        file_len: file.len(),
+        seen: HashMap::new(),
+    };
     let (data, _) = unpickle(ctx, &pkl, 0, &mut loader)?;
     let constants_name = format!("{prefix}/constants.pkl");
     let constants = if names.contains(&constants_name) {
         let pkl = read_member(ctx, &mut zip, &constants_name, file.len())?;
-        let mut loader =
-            ZipStorages { zip: &mut zip, prefix: format!("{prefix}/constants"), file_len: file.len(), seen: HashMap::new() };
+        let mut loader = ZipStorages {
+            zip: &mut zip,
+            prefix: format!("{prefix}/constants"),
+            file_len: file.len(),
+            seen: HashMap::new(),
+        };
         Some(unpickle(ctx, &pkl, 0, &mut loader)?.0)
     } else {
         None
     };
-    Ok(ZipContents { data, constants, torchscript })
+    Ok(ZipContents {
+        data,
+        constants,
+        torchscript,
+    })
 }
 
 /// Reads one member, refusing sizes that the archive cannot hold.
-fn read_member(ctx: &mut Context, zip: &mut ZipArchive<Cursor<&[u8]>>, name: &str, file_len: usize) -> Result<Blob> {
+fn read_member(
+    ctx: &mut Context,
+    zip: &mut ZipArchive<Cursor<&[u8]>>,
+    name: &str,
+    file_len: usize,
+) -> Result<Blob> {
     let member = zip.by_name(name)?;
     let size = member.size();
     let bound = match member.compression() {
         zip::CompressionMethod::Stored => member.compressed_size(),
         _ => member.compressed_size().saturating_mul(MAX_DEFLATE_RATIO),
     };
-    if size > bound || (member.compression() == zip::CompressionMethod::Stored && size > file_len as u64) {
-        return Err(PickleError::Archive(format!("member {name}: declared size {size} exceeds what the archive holds")));
+    if size > bound
+        || (member.compression() == zip::CompressionMethod::Stored && size > file_len as u64)
+    {
+        return Err(PickleError::Archive(format!(
+            "member {name}: declared size {size} exceeds what the archive holds"
+        )));
     }
     ctx.charge(size)?;
     let mut buf = Vec::with_capacity(size as usize);
-    member.take(size).read_to_end(&mut buf).map_err(|e| PickleError::Archive(format!("member {name}: {e}")))?;
+    member
+        .take(size)
+        .read_to_end(&mut buf)
+        .map_err(|e| PickleError::Archive(format!("member {name}: {e}")))?;
     if buf.len() as u64 != size {
-        return Err(PickleError::Archive(format!("member {name}: {} bytes instead of {size}", buf.len())));
+        return Err(PickleError::Archive(format!(
+            "member {name}: {} bytes instead of {size}",
+            buf.len()
+        )));
     }
     Ok(Blob::new(buf))
 }
@@ -111,7 +146,10 @@ impl PersistentLoad for ZipStorages<'_, '_> {
             .checked_mul(dtype.size())
             .ok_or_else(|| PickleError::Archive(format!("storage {key}: size overflows")))?;
         let data = blob.slice(0, nbytes).ok_or_else(|| {
-            PickleError::Archive(format!("storage {key}: {nbytes} bytes announced, member has {}", blob.len()))
+            PickleError::Archive(format!(
+                "storage {key}: {nbytes} bytes announced, member has {}",
+                blob.len()
+            ))
         })?;
         let v = ctx.arena.alloc(Obj::Storage(Storage {
             dtype,

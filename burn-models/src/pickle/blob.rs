@@ -14,7 +14,11 @@ impl Blob {
     /// The whole buffer.
     pub fn new(buf: Vec<u8>) -> Self {
         let end = buf.len();
-        Self { buf: Arc::new(buf), start: 0, end }
+        Self {
+            buf: Arc::new(buf),
+            start: 0,
+            end,
+        }
     }
 
     /// The bytes.
@@ -38,7 +42,11 @@ impl Blob {
         if end > self.len() {
             return None;
         }
-        Some(Self { buf: Arc::clone(&self.buf), start: self.start + start, end: self.start + end })
+        Some(Self {
+            buf: Arc::clone(&self.buf),
+            start: self.start + start,
+            end: self.start + end,
+        })
     }
 
     /// Identity of the range (buffer address, start, end), used to parse each embedded blob once.

@@ -20,7 +20,10 @@ pub struct DataOptions {
 
 impl Default for DataOptions {
     fn default() -> Self {
-        Self { half_to_f32: false, max_expanded_bytes: 256 << 20 }
+        Self {
+            half_to_f32: false,
+            max_expanded_bytes: 256 << 20,
+        }
     }
 }
 
@@ -41,16 +44,22 @@ impl TensorView {
         let bytes = self.contiguous_bytes(name, opts.max_expanded_bytes)?;
         let shape = self.shape.clone();
         Ok(match (self.dtype, opts.half_to_f32) {
-            (Dtype::F16, false) => TensorData::new(chunks(&bytes, |a| f16::from_bits(u16::from_le_bytes(a))), shape),
-            (Dtype::F16, true) => {
-                TensorData::new(chunks(&bytes, |a| f16::from_bits(u16::from_le_bytes(a)).to_f32()), shape)
-            }
-            (Dtype::BF16, false) => {
-                TensorData::new(chunks(&bytes, |a| bf16::from_bits(u16::from_le_bytes(a))), shape)
-            }
-            (Dtype::BF16, true) => {
-                TensorData::new(chunks(&bytes, |a| bf16::from_bits(u16::from_le_bytes(a)).to_f32()), shape)
-            }
+            (Dtype::F16, false) => TensorData::new(
+                chunks(&bytes, |a| f16::from_bits(u16::from_le_bytes(a))),
+                shape,
+            ),
+            (Dtype::F16, true) => TensorData::new(
+                chunks(&bytes, |a| f16::from_bits(u16::from_le_bytes(a)).to_f32()),
+                shape,
+            ),
+            (Dtype::BF16, false) => TensorData::new(
+                chunks(&bytes, |a| bf16::from_bits(u16::from_le_bytes(a))),
+                shape,
+            ),
+            (Dtype::BF16, true) => TensorData::new(
+                chunks(&bytes, |a| bf16::from_bits(u16::from_le_bytes(a)).to_f32()),
+                shape,
+            ),
             (Dtype::F32, _) => TensorData::new(chunks(&bytes, f32::from_le_bytes), shape),
             (Dtype::F64, _) => TensorData::new(chunks(&bytes, f64::from_le_bytes), shape),
             (Dtype::I64, _) => TensorData::new(chunks(&bytes, i64::from_le_bytes), shape),
@@ -60,9 +69,15 @@ impl TensorView {
             (Dtype::U8, _) => TensorData::new(bytes, shape),
             (Dtype::Bool, _) => {
                 if let Some(b) = bytes.iter().find(|&&b| b > 1) {
-                    return Err(PickleError::Tensor { name: name.to_owned(), msg: format!("bool byte {b}") });
+                    return Err(PickleError::Tensor {
+                        name: name.to_owned(),
+                        msg: format!("bool byte {b}"),
+                    });
                 }
-                TensorData::new(bytes.into_iter().map(|b| b == 1).collect::<Vec<bool>>(), shape)
+                TensorData::new(
+                    bytes.into_iter().map(|b| b == 1).collect::<Vec<bool>>(),
+                    shape,
+                )
             }
         })
     }
@@ -71,6 +86,9 @@ impl TensorView {
 impl ModuleNode {
     /// Every tensor below this node as [`TensorData`], by dotted name relative to it.
     pub fn tensor_data(&self, opts: &DataOptions) -> Result<BTreeMap<String, TensorData>> {
-        self.flat_tensors().into_iter().map(|(name, t)| Ok((name.clone(), t.to_tensor_data(&name, opts)?))).collect()
+        self.flat_tensors()
+            .into_iter()
+            .map(|(name, t)| Ok((name.clone(), t.to_tensor_data(&name, opts)?)))
+            .collect()
     }
 }

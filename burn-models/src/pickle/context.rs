@@ -40,7 +40,13 @@ pub struct Context {
 impl Context {
     /// A fresh context.
     pub fn new(limits: Limits) -> Self {
-        Self { arena: Arena::default(), limits, alloc_used: 0, nesting: 0, blob_cache: HashMap::new() }
+        Self {
+            arena: Arena::default(),
+            limits,
+            alloc_used: 0,
+            nesting: 0,
+            blob_cache: HashMap::new(),
+        }
     }
 
     /// Accounts for `bytes` copied bytes; fails once the budget is exhausted.

@@ -24,7 +24,10 @@ use super::legacy;
 use super::value::{Dict, Global, Obj, Object, TensorObj, Value};
 
 fn malformed(offset: usize, msg: impl Into<String>) -> PickleError {
-    PickleError::Malformed { offset, msg: msg.into() }
+    PickleError::Malformed {
+        offset,
+        msg: msg.into(),
+    }
 }
 
 fn is_builtins(g: &Global, name: &str) -> bool {
@@ -47,24 +50,40 @@ pub fn call(ctx: &mut Context, func: &Value, args: Vec<Value>, offset: usize) ->
     let module = &*g.module;
     let name = &*g.name;
     match (module, name) {
-        ("torch._utils", "_rebuild_tensor_v2") | ("torch._utils", "_rebuild_tensor") => rebuild_tensor(ctx, &args, offset),
-        ("torch._utils", "_rebuild_parameter") | ("torch._utils", "_rebuild_parameter_with_state") => {
+        ("torch._utils", "_rebuild_tensor_v2") | ("torch._utils", "_rebuild_tensor") => {
+            rebuild_tensor(ctx, &args, offset)
+        }
+        ("torch._utils", "_rebuild_parameter")
+        | ("torch._utils", "_rebuild_parameter_with_state") => {
             let tensor = match args.first().and_then(|v| ctx.arena.deref(v)) {
                 Some(Obj::Tensor(t)) => t.clone(),
                 _ => return Err(malformed(offset, "_rebuild_parameter needs a tensor")),
             };
             let requires_grad = matches!(args.get(1), Some(Value::Bool(true)));
-            Ok(ctx.arena.alloc(Obj::Tensor(TensorObj { parameter: true, requires_grad, ..tensor })))
+            Ok(ctx.arena.alloc(Obj::Tensor(TensorObj {
+                parameter: true,
+                requires_grad,
+                ..tensor
+            })))
         }
         ("torch._utils", "_rebuild_from_type_v2") => {
             // (func, type, args, state): rebuild with `func(*args)`; the subclass type and state are ignored.
             let (inner, inner_args) = match (args.first(), args.get(2)) {
                 (Some(f), Some(a)) => (f.clone(), a.clone()),
-                _ => return Err(malformed(offset, "_rebuild_from_type_v2 needs (func, type, args, state)")),
+                _ => {
+                    return Err(malformed(
+                        offset,
+                        "_rebuild_from_type_v2 needs (func, type, args, state)",
+                    ));
+                }
             };
-            let inner_args = ctx.arena.seq(&inner_args).map(<[Value]>::to_vec).ok_or_else(|| {
-                malformed(offset, "_rebuild_from_type_v2 arguments are not a tuple")
-            })?;
+            let inner_args = ctx
+                .arena
+                .seq(&inner_args)
+                .map(<[Value]>::to_vec)
+                .ok_or_else(|| {
+                    malformed(offset, "_rebuild_from_type_v2 arguments are not a tuple")
+                })?;
             call(ctx, &inner, inner_args, offset)
         }
         ("torch.storage", "_load_from_bytes") => match args.first() {
@@ -72,14 +91,22 @@ pub fn call(ctx: &mut Context, func: &Value, args: Vec<Value>, offset: usize) ->
             _ => Err(malformed(offset, "_load_from_bytes needs bytes")),
         },
         ("torch_utils.persistence", "_reconstruct_persistent_obj") => match args.first() {
-            Some(meta) if ctx.arena.dict(meta).is_some() => Ok(ctx.arena.alloc(Obj::Persistent(meta.clone()))),
-            _ => Err(malformed(offset, "_reconstruct_persistent_obj needs a meta dict")),
+            Some(meta) if ctx.arena.dict(meta).is_some() => {
+                Ok(ctx.arena.alloc(Obj::Persistent(meta.clone())))
+            }
+            _ => Err(malformed(
+                offset,
+                "_reconstruct_persistent_obj needs a meta dict",
+            )),
         },
         ("_codecs", "encode") => match args.first() {
             Some(Value::Str(s)) => {
                 let mut out = Vec::with_capacity(s.len());
                 for c in s.chars() {
-                    out.push(u8::try_from(u32::from(c)).map_err(|_| malformed(offset, "_codecs.encode: non-latin1 char"))?);
+                    out.push(
+                        u8::try_from(u32::from(c))
+                            .map_err(|_| malformed(offset, "_codecs.encode: non-latin1 char"))?,
+                    );
                 }
                 ctx.charge(out.len() as u64)?;
                 Ok(Value::Bytes(Blob::new(out)))
@@ -114,17 +141,34 @@ pub fn call(ctx: &mut Context, func: &Value, args: Vec<Value>, offset: usize) ->
                     _ => return Ok(inert(ctx, g, args)),
                 },
             };
-            let obj = if &*g.name == "list" { Obj::List(items) } else { Obj::Set(items) };
+            let obj = if &*g.name == "list" {
+                Obj::List(items)
+            } else {
+                Obj::Set(items)
+            };
             Ok(ctx.arena.alloc(obj))
         }
         _ if is_dict_class(&g) => {
-            let mut d = Dict::with_class(if is_builtins(&g, "dict") { None } else { Some(g.clone()) });
+            let mut d = Dict::with_class(if is_builtins(&g, "dict") {
+                None
+            } else {
+                Some(g.clone())
+            });
             if let Some(pairs) = args.first() {
-                let pairs = ctx.arena.seq(pairs).map(<[Value]>::to_vec).unwrap_or_default();
+                let pairs = ctx
+                    .arena
+                    .seq(pairs)
+                    .map(<[Value]>::to_vec)
+                    .unwrap_or_default();
                 for p in pairs {
                     match ctx.arena.seq(&p) {
                         Some([k, v]) => d.insert(k.clone(), v.clone()),
-                        _ => return Err(malformed(offset, "dict constructor needs (key, value) pairs")),
+                        _ => {
+                            return Err(malformed(
+                                offset,
+                                "dict constructor needs (key, value) pairs",
+                            ));
+                        }
                     }
                 }
             }
@@ -135,13 +179,22 @@ pub fn call(ctx: &mut Context, func: &Value, args: Vec<Value>, offset: usize) ->
 }
 
 /// `cls.__new__(cls, *args)` for `NEWOBJ`, `NEWOBJ_EX`, `OBJ` and `INST`.
-pub fn new_object(ctx: &mut Context, cls: &Value, args: Vec<Value>, _offset: usize) -> Result<Value> {
+pub fn new_object(
+    ctx: &mut Context,
+    cls: &Value,
+    args: Vec<Value>,
+    _offset: usize,
+) -> Result<Value> {
     let g = match cls {
         Value::Global(g) => g.clone(),
         _ => return Ok(inert(ctx, placeholder_class(), args)),
     };
     if is_dict_class(&g) {
-        let class = if is_builtins(&g, "dict") { None } else { Some(g) };
+        let class = if is_builtins(&g, "dict") {
+            None
+        } else {
+            Some(g)
+        };
         return Ok(ctx.arena.alloc(Obj::Dict(Dict::with_class(class))));
     }
     if is_builtins(&g, "list") {
@@ -170,7 +223,10 @@ pub fn build(ctx: &mut Context, target: &Value, state: Value, offset: usize) -> 
 }
 
 fn placeholder_class() -> Global {
-    Global { module: Arc::from("<call>"), name: Arc::from("<non-global callable>") }
+    Global {
+        module: Arc::from("<call>"),
+        name: Arc::from("<non-global callable>"),
+    }
 }
 
 fn inert(ctx: &mut Context, class: Global, args: Vec<Value>) -> Value {
@@ -191,21 +247,35 @@ fn usize_of(v: Option<&Value>) -> Option<usize> {
 }
 
 fn usizes(ctx: &Context, v: Option<&Value>) -> Option<Vec<usize>> {
-    ctx.arena.seq(v?)?.iter().map(|x| usize_of(Some(x))).collect()
+    ctx.arena
+        .seq(v?)?
+        .iter()
+        .map(|x| usize_of(Some(x)))
+        .collect()
 }
 
 /// `_rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata])`.
 fn rebuild_tensor(ctx: &mut Context, args: &[Value], offset: usize) -> Result<Value> {
     let storage = match args.first() {
         Some(Value::Ref(id)) if matches!(ctx.arena.get(*id), Some(Obj::Storage(_))) => *id,
-        _ => return Err(malformed(offset, "_rebuild_tensor: first argument is not a storage")),
+        _ => {
+            return Err(malformed(
+                offset,
+                "_rebuild_tensor: first argument is not a storage",
+            ));
+        }
     };
-    let storage_offset =
-        usize_of(args.get(1)).ok_or_else(|| malformed(offset, "_rebuild_tensor: invalid storage offset"))?;
-    let shape = usizes(ctx, args.get(2)).ok_or_else(|| malformed(offset, "_rebuild_tensor: invalid size"))?;
-    let strides = usizes(ctx, args.get(3)).ok_or_else(|| malformed(offset, "_rebuild_tensor: invalid stride"))?;
+    let storage_offset = usize_of(args.get(1))
+        .ok_or_else(|| malformed(offset, "_rebuild_tensor: invalid storage offset"))?;
+    let shape = usizes(ctx, args.get(2))
+        .ok_or_else(|| malformed(offset, "_rebuild_tensor: invalid size"))?;
+    let strides = usizes(ctx, args.get(3))
+        .ok_or_else(|| malformed(offset, "_rebuild_tensor: invalid stride"))?;
     if shape.len() != strides.len() {
-        return Err(malformed(offset, "_rebuild_tensor: size and stride differ in length"));
+        return Err(malformed(
+            offset,
+            "_rebuild_tensor: size and stride differ in length",
+        ));
     }
     let requires_grad = matches!(args.get(4), Some(Value::Bool(true)));
     Ok(ctx.arena.alloc(Obj::Tensor(TensorObj {

@@ -24,7 +24,8 @@ const PROTOCOL_VERSION: i64 = 1001;
 /// Whether `data` starts like a legacy `torch.save` file (a pickle of the magic number).
 pub fn looks_legacy(data: &[u8]) -> bool {
     let skip = if data.first() == Some(&0x80) { 2 } else { 0 };
-    data.get(skip..skip + 2) == Some(&[0x8a, 10][..]) && data.get(skip + 2..skip + 12) == Some(&MAGIC[..])
+    data.get(skip..skip + 2) == Some(&[0x8a, 10][..])
+        && data.get(skip + 2..skip + 12) == Some(&MAGIC[..])
 }
 
 /// Parses a blob embedded by `torch.storage._load_from_bytes`; each distinct blob is parsed once.
@@ -33,7 +34,10 @@ pub fn load_embedded(ctx: &mut Context, blob: &Blob) -> Result<Value> {
         return Ok(v.clone());
     }
     if ctx.nesting >= ctx.limits.max_nesting {
-        return Err(PickleError::Limit(format!("torch.save blobs nested deeper than {}", ctx.limits.max_nesting)));
+        return Err(PickleError::Limit(format!(
+            "torch.save blobs nested deeper than {}",
+            ctx.limits.max_nesting
+        )));
     }
     ctx.nesting += 1;
     let result = load(ctx, blob);
@@ -48,17 +52,25 @@ pub fn load(ctx: &mut Context, data: &Blob) -> Result<Value> {
     let (magic, pos) = unpickle(ctx, data, 0, &mut NoPersistent)?;
     match magic {
         Value::BigInt(b) if *b == MAGIC => {}
-        _ => return Err(PickleError::Legacy("bad magic number (not a legacy torch.save file)".into())),
+        _ => {
+            return Err(PickleError::Legacy(
+                "bad magic number (not a legacy torch.save file)".into(),
+            ));
+        }
     }
     let (version, pos) = unpickle(ctx, data, pos, &mut NoPersistent)?;
     if !matches!(version, Value::Int(PROTOCOL_VERSION)) {
-        return Err(PickleError::Legacy(format!("unsupported protocol version {version:?}")));
+        return Err(PickleError::Legacy(format!(
+            "unsupported protocol version {version:?}"
+        )));
     }
     let (sys_info, pos) = unpickle(ctx, data, pos, &mut NoPersistent)?;
-    if let Some(d) = ctx.arena.dict(&sys_info) {
-        if matches!(d.get_str("little_endian"), Some(Value::Bool(false))) {
-            return Err(PickleError::Unsupported("big-endian torch.save file".into()));
-        }
+    if let Some(d) = ctx.arena.dict(&sys_info)
+        && matches!(d.get_str("little_endian"), Some(Value::Bool(false)))
+    {
+        return Err(PickleError::Unsupported(
+            "big-endian torch.save file".into(),
+        ));
     }
     let mut storages = LegacyStorages::default();
     let (obj, pos) = unpickle(ctx, data, pos, &mut storages)?;
@@ -69,20 +81,22 @@ pub fn load(ctx: &mut Context, data: &Blob) -> Result<Value> {
         .map(<[Value]>::to_vec)
         .ok_or_else(|| PickleError::Legacy("storage key list is not a list".into()))?;
     for key in keys {
-        let key = key_string(&key).ok_or_else(|| PickleError::Legacy("storage key is not a string".into()))?;
-        let id = *storages
-            .by_key
-            .get(&key)
-            .ok_or_else(|| PickleError::Legacy(format!("storage `{key}` listed but never referenced")))?;
-        let header = data
-            .slice(pos, 8)
-            .ok_or_else(|| PickleError::Legacy(format!("storage `{key}`: truncated size header")))?;
+        let key = key_string(&key)
+            .ok_or_else(|| PickleError::Legacy("storage key is not a string".into()))?;
+        let id = *storages.by_key.get(&key).ok_or_else(|| {
+            PickleError::Legacy(format!("storage `{key}` listed but never referenced"))
+        })?;
+        let header = data.slice(pos, 8).ok_or_else(|| {
+            PickleError::Legacy(format!("storage `{key}`: truncated size header"))
+        })?;
         let mut n = [0u8; 8];
         n.copy_from_slice(header.as_slice());
         let numel = u64::from_le_bytes(n);
         pos += 8;
         let Some(Obj::Storage(storage)) = ctx.arena.get_mut(id) else {
-            return Err(PickleError::Legacy(format!("storage `{key}` is not a storage")));
+            return Err(PickleError::Legacy(format!(
+                "storage `{key}` is not a storage"
+            )));
         };
         if numel != storage.numel as u64 {
             return Err(PickleError::Legacy(format!(
@@ -95,7 +109,10 @@ pub fn load(ctx: &mut Context, data: &Blob) -> Result<Value> {
             .checked_mul(storage.dtype.size())
             .ok_or_else(|| PickleError::Legacy(format!("storage `{key}`: size overflows")))?;
         let bytes = data.slice(pos, nbytes).ok_or_else(|| {
-            PickleError::Legacy(format!("storage `{key}`: {nbytes} bytes announced, {} left", data.len() - pos))
+            PickleError::Legacy(format!(
+                "storage `{key}`: {nbytes} bytes announced, {} left",
+                data.len() - pos
+            ))
         })?;
         pos += nbytes;
         storage.data = StorageData::Ready(bytes);
@@ -159,10 +176,12 @@ pub fn parse_storage_pid(ctx: &Context, pid: &Value) -> Result<(Dtype, String, u
         Value::Int(n) => usize::try_from(*n).map_err(|_| bad("negative size"))?,
         _ => return Err(bad("size is not an integer")),
     };
-    if let Some(view) = items.get(5) {
-        if !matches!(view, Value::None) {
-            return Err(PickleError::Unsupported("storage views (torch < 0.4 files)".into()));
-        }
+    if let Some(view) = items.get(5)
+        && !matches!(view, Value::None)
+    {
+        return Err(PickleError::Unsupported(
+            "storage views (torch < 0.4 files)".into(),
+        ));
     }
     Ok((dtype, key, numel))
 }

@@ -59,7 +59,13 @@ impl Checkpoint {
             Some(node) => Ok((key, node)),
             None => Err(PickleError::MissingKey {
                 key,
-                available: self.root.children.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", "),
+                available: self
+                    .root
+                    .children
+                    .iter()
+                    .map(|(n, _)| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
             }),
         }
     }
@@ -68,7 +74,10 @@ impl Checkpoint {
 /// Reads a file (pickle, `torch.save` or TorchScript archive).
 pub fn load_file(path: impl AsRef<Path>) -> Result<Checkpoint> {
     let path = path.as_ref();
-    let bytes = std::fs::read(path).map_err(|source| PickleError::Io { path: path.to_owned(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| PickleError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
     load_bytes(bytes)
 }
 
@@ -86,21 +95,35 @@ pub fn load_bytes_with(bytes: Vec<u8>, limits: Limits) -> Result<Checkpoint> {
     if archive::looks_zip(s) {
         let contents = archive::load(&mut ctx, &data)?;
         let root = tree::build(&ctx, &contents.data, contents.constants.as_ref())?;
-        let format = if contents.torchscript { Format::TorchScript } else { Format::ZipTorchSave };
+        let format = if contents.torchscript {
+            Format::TorchScript
+        } else {
+            Format::ZipTorchSave
+        };
         return Ok(Checkpoint { format, root });
     }
     if legacy::looks_legacy(s) {
         let v = legacy::load(&mut ctx, &data)?;
         let root = tree::build(&ctx, &v, None)?;
-        return Ok(Checkpoint { format: Format::LegacyTorchSave, root });
+        return Ok(Checkpoint {
+            format: Format::LegacyTorchSave,
+            root,
+        });
     }
     if !looks_pickle(s) {
         let head: Vec<String> = s.iter().take(8).map(|b| format!("{b:02x}")).collect();
-        return Err(PickleError::NotAPickle(if head.is_empty() { "empty file".into() } else { head.join(" ") }));
+        return Err(PickleError::NotAPickle(if head.is_empty() {
+            "empty file".into()
+        } else {
+            head.join(" ")
+        }));
     }
     let (v, _) = machine::unpickle(&mut ctx, &data, 0, &mut NoPersistent)?;
     let root = tree::build(&ctx, &v, None)?;
-    Ok(Checkpoint { format: Format::Pickle, root })
+    Ok(Checkpoint {
+        format: Format::Pickle,
+        root,
+    })
 }
 
 /// Protocol 2+ pickles start with `PROTO n`; protocol 0/1 ones with a container or `GLOBAL` opcode.

@@ -20,7 +20,14 @@ pub fn unpickle(
     start: usize,
     persistent: &mut dyn PersistentLoad,
 ) -> Result<(Value, usize)> {
-    let mut m = Machine { data, pos: start, op_pos: start, stack: Vec::new(), marks: Vec::new(), memo: HashMap::new() };
+    let mut m = Machine {
+        data,
+        pos: start,
+        op_pos: start,
+        stack: Vec::new(),
+        marks: Vec::new(),
+        memo: HashMap::new(),
+    };
     let value = m.run(ctx, persistent)?;
     Ok((value, m.pos))
 }
@@ -36,14 +43,22 @@ struct Machine<'a> {
 
 impl Machine<'_> {
     fn malformed(&self, msg: impl Into<String>) -> PickleError {
-        PickleError::Malformed { offset: self.op_pos, msg: msg.into() }
+        PickleError::Malformed {
+            offset: self.op_pos,
+            msg: msg.into(),
+        }
     }
 
     fn take(&mut self, n: u64, what: &'static str) -> Result<&[u8]> {
         let input = self.data.as_slice();
         let available = input.len() - self.pos;
         if n > available as u64 {
-            return Err(PickleError::Truncated { offset: self.pos, what, needed: n, available });
+            return Err(PickleError::Truncated {
+                offset: self.pos,
+                what,
+                needed: n,
+                available,
+            });
         }
         let n = n as usize;
         let s = &input[self.pos..self.pos + n];
@@ -55,12 +70,14 @@ impl Machine<'_> {
         let start = self.pos;
         self.take(n, what)?;
         // `take` checked the range, so the slice exists.
-        self.data.slice(start, n as usize).ok_or(PickleError::Truncated {
-            offset: start,
-            what,
-            needed: n,
-            available: 0,
-        })
+        self.data
+            .slice(start, n as usize)
+            .ok_or(PickleError::Truncated {
+                offset: start,
+                what,
+                needed: n,
+                available: 0,
+            })
     }
 
     fn u8(&mut self) -> Result<u8> {
@@ -105,12 +122,18 @@ impl Machine<'_> {
     fn line_str(&mut self) -> Result<String> {
         let off = self.pos;
         let l = self.line()?.to_vec();
-        String::from_utf8(l).map_err(|_| PickleError::Malformed { offset: off, msg: "operand is not UTF-8".into() })
+        String::from_utf8(l).map_err(|_| PickleError::Malformed {
+            offset: off,
+            msg: "operand is not UTF-8".into(),
+        })
     }
 
     fn push(&mut self, ctx: &Context, v: Value) -> Result<()> {
         if self.stack.len() >= ctx.limits.max_stack {
-            return Err(PickleError::Limit(format!("pickle stack deeper than {}", ctx.limits.max_stack)));
+            return Err(PickleError::Limit(format!(
+                "pickle stack deeper than {}",
+                ctx.limits.max_stack
+            )));
         }
         self.stack.push(v);
         Ok(())
@@ -121,7 +144,9 @@ impl Machine<'_> {
         if self.stack.len() <= floor {
             return Err(self.malformed("stack underflow"));
         }
-        self.stack.pop().ok_or_else(|| self.malformed("stack underflow"))
+        self.stack
+            .pop()
+            .ok_or_else(|| self.malformed("stack underflow"))
     }
 
     fn top(&self) -> Result<&Value> {
@@ -129,11 +154,16 @@ impl Machine<'_> {
         if self.stack.len() <= floor {
             return Err(self.malformed("stack underflow"));
         }
-        self.stack.last().ok_or_else(|| self.malformed("stack underflow"))
+        self.stack
+            .last()
+            .ok_or_else(|| self.malformed("stack underflow"))
     }
 
     fn pop_mark(&mut self) -> Result<Vec<Value>> {
-        let mark = self.marks.pop().ok_or_else(|| self.malformed("no MARK on the stack"))?;
+        let mark = self
+            .marks
+            .pop()
+            .ok_or_else(|| self.malformed("no MARK on the stack"))?;
         if mark > self.stack.len() {
             return Err(self.malformed("MARK beyond the stack"));
         }
@@ -142,18 +172,25 @@ impl Machine<'_> {
 
     fn memo_put(&mut self, ctx: &Context, key: u64, v: Value) -> Result<()> {
         if self.memo.len() >= ctx.limits.max_memo && !self.memo.contains_key(&key) {
-            return Err(PickleError::Limit(format!("more than {} memo entries", ctx.limits.max_memo)));
+            return Err(PickleError::Limit(format!(
+                "more than {} memo entries",
+                ctx.limits.max_memo
+            )));
         }
         self.memo.insert(key, v);
         Ok(())
     }
 
     fn memo_get(&self, key: u64) -> Result<Value> {
-        self.memo.get(&key).cloned().ok_or_else(|| self.malformed(format!("memo key {key} not found")))
+        self.memo
+            .get(&key)
+            .cloned()
+            .ok_or_else(|| self.malformed(format!("memo key {key} not found")))
     }
 
     fn str_value(&self, ctx: &mut Context, bytes: &[u8]) -> Result<Value> {
-        let s = std::str::from_utf8(bytes).map_err(|_| self.malformed("string is not valid UTF-8"))?;
+        let s =
+            std::str::from_utf8(bytes).map_err(|_| self.malformed("string is not valid UTF-8"))?;
         ctx.charge(s.len() as u64)?;
         Ok(Value::Str(Arc::from(s)))
     }
@@ -182,7 +219,10 @@ impl Machine<'_> {
                 // --- stack manipulation
                 b'(' => {
                     if self.marks.len() >= ctx.limits.max_marks {
-                        return Err(PickleError::Limit(format!("more than {} nested MARKs", ctx.limits.max_marks)));
+                        return Err(PickleError::Limit(format!(
+                            "more than {} nested MARKs",
+                            ctx.limits.max_marks
+                        )));
                     }
                     self.marks.push(self.stack.len());
                 }
@@ -213,7 +253,11 @@ impl Machine<'_> {
                     self.push(ctx, Value::Int(i64::from(v)))?;
                 }
                 0x8a | 0x8b => {
-                    let n = if op == 0x8a { u64::from(self.u8()?) } else { u64::from(self.u32()?) };
+                    let n = if op == 0x8a {
+                        u64::from(self.u8()?)
+                    } else {
+                        u64::from(self.u32()?)
+                    };
                     let bytes = self.take(n, "LONG operand")?.to_vec();
                     ctx.charge(n)?;
                     let v = long_from_le(&bytes);
@@ -237,11 +281,18 @@ impl Machine<'_> {
                     let s = self.line_str()?;
                     let t = s.trim().trim_end_matches('L');
                     let v = t.parse::<i64>().map(Value::Int).or_else(|_| {
-                        if !t.is_empty() && t.trim_start_matches('-').bytes().all(|b| b.is_ascii_digit()) {
+                        if !t.is_empty()
+                            && t.trim_start_matches('-')
+                                .bytes()
+                                .all(|b| b.is_ascii_digit())
+                        {
                             ctx.charge(t.len() as u64)?;
                             Ok(Value::BigInt(Arc::from(t.as_bytes())))
                         } else {
-                            Err(PickleError::Malformed { offset: off, msg: format!("invalid LONG operand {t:?}") })
+                            Err(PickleError::Malformed {
+                                offset: off,
+                                msg: format!("invalid LONG operand {t:?}"),
+                            })
                         }
                     })?;
                     self.push(ctx, v)?;
@@ -277,8 +328,10 @@ impl Machine<'_> {
                 b'V' => {
                     let off = self.pos;
                     let raw = self.line()?.to_vec();
-                    let s = decode_raw_unicode_escape(&raw)
-                        .ok_or(PickleError::Malformed { offset: off, msg: "invalid UNICODE operand".into() })?;
+                    let s = decode_raw_unicode_escape(&raw).ok_or(PickleError::Malformed {
+                        offset: off,
+                        msg: "invalid UNICODE operand".into(),
+                    })?;
                     ctx.charge(s.len() as u64)?;
                     self.push(ctx, Value::Str(Arc::from(s)))?;
                 }
@@ -293,20 +346,28 @@ impl Machine<'_> {
                 }
                 b'T' | b'U' => {
                     // Python 2 `str`: decoded like `encoding='latin1'` would, kept as bytes.
-                    let n = if op == b'T' { u64::from(self.u32()?) } else { u64::from(self.u8()?) };
+                    let n = if op == b'T' {
+                        u64::from(self.u32()?)
+                    } else {
+                        u64::from(self.u8()?)
+                    };
                     let blob = self.take_blob(n, "bytes")?;
                     self.push(ctx, Value::Bytes(blob))?;
                 }
                 b'S' => {
                     let off = self.pos;
                     let raw = self.line()?.to_vec();
-                    let s = decode_quoted_string(&raw)
-                        .ok_or(PickleError::Malformed { offset: off, msg: "invalid STRING operand".into() })?;
+                    let s = decode_quoted_string(&raw).ok_or(PickleError::Malformed {
+                        offset: off,
+                        msg: "invalid STRING operand".into(),
+                    })?;
                     ctx.charge(s.len() as u64)?;
                     self.push(ctx, Value::Bytes(Blob::new(s)))?;
                 }
                 0x97 | 0x98 => {
-                    return Err(PickleError::Unsupported("out-of-band buffers (pickle protocol 5)".into()));
+                    return Err(PickleError::Unsupported(
+                        "out-of-band buffers (pickle protocol 5)".into(),
+                    ));
                 }
                 // --- containers
                 b')' => {
@@ -446,7 +507,13 @@ impl Machine<'_> {
                     let module = self.line_str()?;
                     let name = self.line_str()?;
                     ctx.charge((module.len() + name.len()) as u64)?;
-                    self.push(ctx, Value::Global(Global { module: Arc::from(module), name: Arc::from(name) }))?;
+                    self.push(
+                        ctx,
+                        Value::Global(Global {
+                            module: Arc::from(module),
+                            name: Arc::from(name),
+                        }),
+                    )?;
                 }
                 0x93 => {
                     let name = self.pop()?;
@@ -494,7 +561,10 @@ impl Machine<'_> {
                     let module = self.line_str()?;
                     let name = self.line_str()?;
                     let args = self.pop_mark()?;
-                    let cls = Value::Global(Global { module: Arc::from(module), name: Arc::from(name) });
+                    let cls = Value::Global(Global {
+                        module: Arc::from(module),
+                        name: Arc::from(name),
+                    });
                     let v = globals::new_object(ctx, &cls, args, self.op_pos)?;
                     self.push(ctx, v)?;
                 }
@@ -504,7 +574,9 @@ impl Machine<'_> {
                     globals::build(ctx, &target, state, self.op_pos)?;
                 }
                 0x82..=0x84 => {
-                    return Err(PickleError::Unsupported("extension registry codes (EXT1/2/4)".into()));
+                    return Err(PickleError::Unsupported(
+                        "extension registry codes (EXT1/2/4)".into(),
+                    ));
                 }
                 b'P' => {
                     let pid = self.line_str()?;
@@ -517,7 +589,12 @@ impl Machine<'_> {
                     let v = persistent.load(ctx, pid)?;
                     self.push(ctx, v)?;
                 }
-                _ => return Err(PickleError::BadOpcode { opcode: op, offset: self.op_pos }),
+                _ => {
+                    return Err(PickleError::BadOpcode {
+                        opcode: op,
+                        offset: self.op_pos,
+                    });
+                }
             }
         }
     }
@@ -650,7 +727,15 @@ mod tests {
 
     #[test]
     fn errors_not_panics() {
-        for bad in [&b""[..], b"\x80", b"(", b"a.", b"\xff", b"h\x05.", b"\x80\x02X\xff\xff\xff\xff"] {
+        for bad in [
+            &b""[..],
+            b"\x80",
+            b"(",
+            b"a.",
+            b"\xff",
+            b"h\x05.",
+            b"\x80\x02X\xff\xff\xff\xff",
+        ] {
             assert!(run(bad).is_err(), "{bad:?}");
         }
     }

@@ -31,7 +31,9 @@ pub struct TensorView {
 impl TensorView {
     /// Number of elements (`None` if it overflows).
     pub fn numel(&self) -> Option<usize> {
-        self.shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        self.shape
+            .iter()
+            .try_fold(1usize, |acc, &d| acc.checked_mul(d))
     }
 
     /// Whether the view is row-major contiguous.
@@ -47,7 +49,10 @@ impl TensorView {
     }
 
     fn err(&self, name: &str, msg: String) -> PickleError {
-        PickleError::Tensor { name: name.to_owned(), msg }
+        PickleError::Tensor {
+            name: name.to_owned(),
+            msg,
+        }
     }
 
     /// Checks that every element of the view lies inside the storage.
@@ -57,7 +62,9 @@ impl TensorView {
         if self.shape.len() != self.strides.len() {
             return Err(self.err(name, "shape and strides differ in length".into()));
         }
-        let numel = self.numel().ok_or_else(|| self.err(name, format!("shape {:?} overflows", self.shape)))?;
+        let numel = self
+            .numel()
+            .ok_or_else(|| self.err(name, format!("shape {:?} overflows", self.shape)))?;
         if numel == 0 {
             return Ok(());
         }
@@ -99,7 +106,10 @@ impl TensorView {
             return Ok(Vec::new());
         }
         if numel > storage.len() / es && nbytes as u64 > max_expanded_bytes {
-            return Err(self.err(name, format!("expanded view of {nbytes} bytes exceeds the limit")));
+            return Err(self.err(
+                name,
+                format!("expanded view of {nbytes} bytes exceeds the limit"),
+            ));
         }
         if self.is_contiguous() {
             let start = self.offset * es;

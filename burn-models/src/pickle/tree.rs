@@ -43,7 +43,14 @@ pub struct ModuleNode {
 
 impl ModuleNode {
     fn new(class_name: String, kind: NodeKind) -> Self {
-        Self { class_name, kind, module_src: None, tensors: Vec::new(), attributes: Vec::new(), children: Vec::new() }
+        Self {
+            class_name,
+            kind,
+            module_src: None,
+            tensors: Vec::new(),
+            attributes: Vec::new(),
+            children: Vec::new(),
+        }
     }
 
     /// The child at dotted path `path` (`""` is this node).
@@ -52,13 +59,20 @@ impl ModuleNode {
             return Some(self);
         }
         let (head, rest) = path.split_once('.').unwrap_or((path, ""));
-        let child = self.children.iter().find(|(n, _)| n == head).map(|(_, c)| c)?;
+        let child = self
+            .children
+            .iter()
+            .find(|(n, _)| n == head)
+            .map(|(_, c)| c)?;
         child.find(rest)
     }
 
     /// The attribute `name` of this node.
     pub fn attribute(&self, name: &str) -> Option<&Json> {
-        self.attributes.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+        self.attributes
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v)
     }
 
     /// Every tensor below this node by dotted name relative to it (`mapping.fc0.weight`).
@@ -87,7 +101,11 @@ impl ModuleNode {
     fn collect_classes(&self, path: &str, out: &mut BTreeMap<String, String>) {
         out.insert(path.to_owned(), self.class_name.clone());
         for (name, child) in &self.children {
-            let p = if path.is_empty() { name.clone() } else { format!("{path}.{name}") };
+            let p = if path.is_empty() {
+                name.clone()
+            } else {
+                format!("{path}.{name}")
+            };
             child.collect_classes(&p, out);
         }
     }
@@ -110,19 +128,34 @@ impl ModuleNode {
         for (k, v) in &self.attributes {
             let mut text = v.to_string();
             if text.len() > 300 {
-                let cut = (0..=300).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+                let cut = (0..=300)
+                    .rev()
+                    .find(|&i| text.is_char_boundary(i))
+                    .unwrap_or(0);
                 text.truncate(cut);
                 text.push('…');
             }
             let _ = writeln!(s, "{pad}  @{k} = {text}");
         }
         for (k, t) in &self.tensors {
-            let full = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
-            let view = if t.is_contiguous() && t.offset == 0 { "" } else { " (strided view)" };
+            let full = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
+            };
+            let view = if t.is_contiguous() && t.offset == 0 {
+                ""
+            } else {
+                " (strided view)"
+            };
             let _ = writeln!(s, "{pad}  {full}  {} {:?}{view}", t.dtype, t.shape);
         }
         for (k, child) in &self.children {
-            let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+            let p = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
+            };
             child.render_into(s, k, &p, depth + 1);
         }
     }
@@ -130,7 +163,11 @@ impl ModuleNode {
 
 /// Turns the unpickled object graph into a [`ModuleNode`] tree.
 pub fn build(ctx: &Context, root: &Value, constants: Option<&Value>) -> Result<ModuleNode> {
-    let mut b = Builder { ctx, visited: 0, on_path: HashSet::new() };
+    let mut b = Builder {
+        ctx,
+        visited: 0,
+        on_path: HashSet::new(),
+    };
     let mut node = match b.module_like(root) {
         Some(_) => b.node(root, 0)?,
         None => {
@@ -139,11 +176,11 @@ pub fn build(ctx: &Context, root: &Value, constants: Option<&Value>) -> Result<M
             n
         }
     };
-    if let Some(c) = constants {
-        if ctx.arena.seq(c).is_some_and(|s| !s.is_empty()) {
-            let child = b.node(c, 0)?;
-            node.children.push(("constants".into(), child));
-        }
+    if let Some(c) = constants
+        && ctx.arena.seq(c).is_some_and(|s| !s.is_empty())
+    {
+        let child = b.node(c, 0)?;
+        node.children.push(("constants".into(), child));
     }
     Ok(node)
 }
@@ -164,7 +201,10 @@ impl Builder<'_> {
             )));
         }
         if depth > self.ctx.limits.max_depth {
-            return Err(PickleError::Limit(format!("module tree deeper than {}", self.ctx.limits.max_depth)));
+            return Err(PickleError::Limit(format!(
+                "module tree deeper than {}",
+                self.ctx.limits.max_depth
+            )));
         }
         Ok(())
     }
@@ -187,11 +227,20 @@ impl Builder<'_> {
     }
 
     fn tensor(&self, v: &Value, name: &str) -> Result<Option<TensorView>> {
-        let Some(Obj::Tensor(t)) = self.ctx.arena.deref(v) else { return Ok(None) };
-        let err = |msg: &str| PickleError::Tensor { name: name.to_owned(), msg: msg.to_owned() };
-        let Some(Obj::Storage(s)) = self.ctx.arena.get(t.storage) else { return Err(err("no storage")) };
+        let Some(Obj::Tensor(t)) = self.ctx.arena.deref(v) else {
+            return Ok(None);
+        };
+        let err = |msg: &str| PickleError::Tensor {
+            name: name.to_owned(),
+            msg: msg.to_owned(),
+        };
+        let Some(Obj::Storage(s)) = self.ctx.arena.get(t.storage) else {
+            return Err(err("no storage"));
+        };
         let StorageData::Ready(blob) = &s.data else {
-            return Err(err("its storage is referenced but its bytes are missing from the file"));
+            return Err(err(
+                "its storage is referenced but its bytes are missing from the file",
+            ));
         };
         let view = TensorView {
             dtype: s.dtype,
@@ -214,11 +263,19 @@ impl Builder<'_> {
         if self.on_path.contains(id) {
             return Ok(false);
         }
-        let Some(obj) = self.ctx.arena.get(*id) else { return Ok(false) };
+        let Some(obj) = self.ctx.arena.get(*id) else {
+            return Ok(false);
+        };
         let children: Vec<Value> = match obj {
             Obj::Tensor(_) | Obj::Persistent(_) => return Ok(true),
             Obj::Object(_) if self.module_like(v).is_some() => return Ok(true),
-            Obj::Object(o) => o.dict_items.items.iter().map(|(_, v)| v.clone()).chain(o.list_items.iter().cloned()).collect(),
+            Obj::Object(o) => o
+                .dict_items
+                .items
+                .iter()
+                .map(|(_, v)| v.clone())
+                .chain(o.list_items.iter().cloned())
+                .collect(),
             Obj::Dict(d) => d.items.iter().map(|(_, v)| v.clone()).collect(),
             Obj::List(l) | Obj::Tuple(l) | Obj::Set(l) => l.clone(),
             Obj::Storage(_) => return Ok(false),
@@ -237,10 +294,15 @@ impl Builder<'_> {
 
     fn node(&mut self, v: &Value, depth: usize) -> Result<ModuleNode> {
         self.tick(depth)?;
-        let Value::Ref(id) = v else { return Ok(ModuleNode::new("value".into(), NodeKind::Container)) };
+        let Value::Ref(id) = v else {
+            return Ok(ModuleNode::new("value".into(), NodeKind::Container));
+        };
         if !self.on_path.insert(*id) {
             let mut n = ModuleNode::new("<cycle>".into(), NodeKind::Container);
-            n.attributes.push(("cycle".into(), Json::String("reference to an enclosing object".into())));
+            n.attributes.push((
+                "cycle".into(),
+                Json::String("reference to an enclosing object".into()),
+            ));
             return Ok(n);
         }
         let result = self.node_inner(v, depth);
@@ -258,12 +320,15 @@ impl Builder<'_> {
                     Some(Value::Str(s)) => Some(s.to_string()),
                     _ => None,
                 };
-                let mut n = ModuleNode::new(text("class_name").unwrap_or_else(|| "<persistent>".into()), kind);
+                let mut n = ModuleNode::new(
+                    text("class_name").unwrap_or_else(|| "<persistent>".into()),
+                    kind,
+                );
                 n.module_src = text("module_src");
-                if let Some(state) = meta.and_then(|m| m.get_str("state")) {
-                    if let Some(d) = state_dict(ctx, state) {
-                        self.fill_from_state(&mut n, d, depth)?;
-                    }
+                if let Some(state) = meta.and_then(|m| m.get_str("state"))
+                    && let Some(d) = state_dict(ctx, state)
+                {
+                    self.fill_from_state(&mut n, d, depth)?;
                 }
                 Ok(n)
             }
@@ -281,7 +346,10 @@ impl Builder<'_> {
                 Ok(n)
             }
             Some(Obj::Dict(d)) => {
-                let class = d.class.as_ref().map_or_else(|| "dict".to_owned(), |g| g.dotted());
+                let class = d
+                    .class
+                    .as_ref()
+                    .map_or_else(|| "dict".to_owned(), |g| g.dotted());
                 let mut n = ModuleNode::new(class, kind);
                 for (k, item) in &d.items {
                     self.add_entry(&mut n, &key_name(k), item, depth)?;
@@ -289,7 +357,11 @@ impl Builder<'_> {
                 Ok(n)
             }
             Some(Obj::List(l) | Obj::Tuple(l)) => {
-                let class = if matches!(ctx.arena.deref(v), Some(Obj::List(_))) { "list" } else { "tuple" };
+                let class = if matches!(ctx.arena.deref(v), Some(Obj::List(_))) {
+                    "list"
+                } else {
+                    "tuple"
+                };
                 let mut n = ModuleNode::new(class.into(), kind);
                 for (i, item) in l.iter().enumerate() {
                     self.add_entry(&mut n, &i.to_string(), item, depth)?;
@@ -357,9 +429,8 @@ impl Builder<'_> {
             Value::Bool(b) => Json::Bool(*b),
             Value::Int(i) => Json::from(*i),
             Value::BigInt(b) => Json::String(format!("<integer of {} bytes>", b.len())),
-            Value::Float(f) => {
-                serde_json::Number::from_f64(*f).map_or_else(|| Json::String(f.to_string()), Json::Number)
-            }
+            Value::Float(f) => serde_json::Number::from_f64(*f)
+                .map_or_else(|| Json::String(f.to_string()), Json::Number),
             Value::Str(s) => Json::String(s.to_string()),
             Value::Bytes(b) => Json::String(format!("<{} bytes>", b.len())),
             Value::Global(g) => Json::String(g.dotted()),
@@ -376,17 +447,25 @@ impl Builder<'_> {
 
     fn json_obj(&mut self, id: ObjId, depth: usize) -> Result<Json> {
         let ctx = self.ctx;
-        let Some(obj) = ctx.arena.get(id) else { return Ok(Json::Null) };
+        let Some(obj) = ctx.arena.get(id) else {
+            return Ok(Json::Null);
+        };
         Ok(match obj {
-            Obj::List(l) | Obj::Tuple(l) | Obj::Set(l) => {
-                Json::Array(l.iter().map(|x| self.json(x, depth + 1)).collect::<Result<_>>()?)
-            }
+            Obj::List(l) | Obj::Tuple(l) | Obj::Set(l) => Json::Array(
+                l.iter()
+                    .map(|x| self.json(x, depth + 1))
+                    .collect::<Result<_>>()?,
+            ),
             Obj::Dict(d) => self.json_dict(d, depth)?,
             Obj::Object(o) => {
                 let mut m = Map::new();
                 m.insert("__class__".into(), Json::String(o.class.dotted()));
                 if !o.args.is_empty() {
-                    let args = o.args.iter().map(|x| self.json(x, depth + 1)).collect::<Result<_>>()?;
+                    let args = o
+                        .args
+                        .iter()
+                        .map(|x| self.json(x, depth + 1))
+                        .collect::<Result<_>>()?;
                     m.insert("args".into(), Json::Array(args));
                 }
                 if let Some(s) = &o.state {
@@ -396,7 +475,11 @@ impl Builder<'_> {
                     m.insert("items".into(), self.json_dict(&o.dict_items, depth)?);
                 }
                 if !o.list_items.is_empty() {
-                    let l = o.list_items.iter().map(|x| self.json(x, depth + 1)).collect::<Result<_>>()?;
+                    let l = o
+                        .list_items
+                        .iter()
+                        .map(|x| self.json(x, depth + 1))
+                        .collect::<Result<_>>()?;
                     m.insert("list".into(), Json::Array(l));
                 }
                 Json::Object(m)

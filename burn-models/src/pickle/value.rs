@@ -90,7 +90,10 @@ pub struct Dict {
 impl Dict {
     /// An empty dict of the given class.
     pub fn with_class(class: Option<Global>) -> Self {
-        Self { class, ..Self::default() }
+        Self {
+            class,
+            ..Self::default()
+        }
     }
 
     /// `d[key] = value`, replacing an existing string or integer key in place.

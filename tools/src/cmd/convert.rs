@@ -60,9 +60,13 @@ fn widen(dtype: Dtype, bytes: &[u8]) -> Vec<u8> {
 /// (JSON strings) plus `__class__` and `__source__` as safetensors metadata.
 pub fn run(args: ConvertArgs) -> anyhow::Result<()> {
     if args.output.exists() && !args.force {
-        bail!("{} exists; pass --force to replace it", args.output.display());
+        bail!(
+            "{} exists; pass --force to replace it",
+            args.output.display()
+        );
     }
-    let ckpt = pickle::load_file(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?;
+    let ckpt = pickle::load_file(&args.file)
+        .with_context(|| format!("cannot read {}", args.file.display()))?;
     let (key, node) = ckpt.network(args.key.as_deref())?;
     let tensors = node.flat_tensors();
     if tensors.is_empty() {
@@ -86,13 +90,29 @@ pub fn run(args: ConvertArgs) -> anyhow::Result<()> {
                 .with_context(|| format!("tensor `{name}`"))
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let mut metadata: HashMap<String, String> =
-        node.attributes.iter().map(|(k, v)| (k.clone(), v.to_string())).collect();
+    let mut metadata: HashMap<String, String> = node
+        .attributes
+        .iter()
+        .map(|(k, v)| (k.clone(), v.to_string()))
+        .collect();
     metadata.insert("__class__".into(), node.class_name.clone());
-    metadata.insert("__source__".into(), format!("{} ({}), key `{key}`", args.file.display(), ckpt.format.name()));
-    let bytes = safetensors::tensor::serialize(views, Some(metadata)).context("cannot serialise safetensors")?;
+    metadata.insert(
+        "__source__".into(),
+        format!(
+            "{} ({}), key `{key}`",
+            args.file.display(),
+            ckpt.format.name()
+        ),
+    );
+    let bytes = safetensors::tensor::serialize(views, Some(metadata))
+        .context("cannot serialise safetensors")?;
     write_atomically(&args.output, &bytes, args.force)?;
-    eprintln!("wrote {} tensors of `{key}` ({}) to {}", owned.len(), node.class_name, args.output.display());
+    eprintln!(
+        "wrote {} tensors of `{key}` ({}) to {}",
+        owned.len(),
+        node.class_name,
+        args.output.display()
+    );
     Ok(())
 }
 
@@ -102,13 +122,16 @@ fn write_atomically(path: &Path, bytes: &[u8], replace: bool) -> anyhow::Result<
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("cannot write in {}", dir.display()))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
     if replace {
         tmp.persist(path).map_err(|e| e.error)?;
     } else {
-        tmp.persist_noclobber(path).map_err(|e| e.error).with_context(|| format!("{} exists", path.display()))?;
+        tmp.persist_noclobber(path)
+            .map_err(|e| e.error)
+            .with_context(|| format!("{} exists", path.display()))?;
     }
     Ok(())
 }

@@ -17,7 +17,8 @@ pub struct InspectArgs {
 
 /// Runs `fidlab inspect`: prints class names, attributes and every tensor with dtype and shape.
 pub fn run(args: InspectArgs) -> anyhow::Result<()> {
-    let ckpt = pickle::load_file(&args.file).with_context(|| format!("cannot inspect {}", args.file.display()))?;
+    let ckpt = pickle::load_file(&args.file)
+        .with_context(|| format!("cannot inspect {}", args.file.display()))?;
     let tensors = ckpt.root.flat_tensors();
     let elements: usize = tensors.values().filter_map(|t| t.numel()).sum();
     println!(
@@ -39,7 +40,11 @@ fn print_sources(node: &pickle::ModuleNode, path: &str) {
         println!("\n# module_src of `{path}` ({})\n{src}", node.class_name);
     }
     for (name, child) in &node.children {
-        let p = if path.is_empty() { name.clone() } else { format!("{path}.{name}") };
+        let p = if path.is_empty() {
+            name.clone()
+        } else {
+            format!("{path}.{name}")
+        };
         print_sources(child, &p);
     }
 }
