@@ -16,7 +16,8 @@ Every fixture holds the structures found in the real files, at toy size:
   `_codecs.encode`).
 * `state_dict_zip.pt`, `state_dict_legacy.pt`: `torch.save(state_dict)` in the zip and in the legacy format,
   with two tensors sharing one storage.
-* `scripted.pt`: `torch.jit.save(torch.jit.script(module))`.
+* `scripted.pt`: `torch.jit.save(torch.jit.script(module))`; `frozen.pt`: a frozen (`torch.jit.freeze`)
+  module, whose weights are TorchScript constants (`constants.pkl`).
 * `expected.json`: for each file, every tensor (dotted name → dtype, shape, little-endian contiguous bytes in
   hex), the class name of every module and a few attributes. The Rust tests compare bit-exactly.
 
@@ -268,6 +269,17 @@ def main():
     expected["scripted.pt"] = {"tensors": tensors,
                                "classes": {"": "Scripted", "conv": "Conv2d", "head": "Sequential"},
                                "attributes": {}}
+
+    # Frozen TorchScript: the parameters become tensor constants in constants.pkl / constants/<key>.
+    lin = torch.nn.Linear(2, 3).eval()
+    with torch.no_grad():
+        lin.weight.copy_(val("frozen.weight", [3, 2]))
+        lin.bias.copy_(val("frozen.bias", [3]))
+    frozen = torch.jit.freeze(torch.jit.script(lin))
+    torch.jit.save(frozen, os.path.join(OUT, "frozen.pt"))
+    consts = frozen.code_with_constants[1].const_mapping  # CONSTANTS.c<i> = entry i of constants.pkl
+    expected["frozen.pt"] = {"tensors": {f"constants.{k[1:]}": describe(v) for k, v in consts.items()},
+                             "classes": {"constants": "tuple"}, "attributes": {}}
 
     with open(os.path.join(OUT, "expected.json"), "w") as f:
         json.dump(expected, f, indent=1, sort_keys=True)
