@@ -182,6 +182,19 @@ fn tensor_data_conversion() {
             assert_eq!(&again, n, "{name}");
         }
     }
+    let weights = ckpt.network_weights(None, &DataOptions::default()).unwrap();
+    assert_eq!(
+        (weights.key.as_str(), weights.class_name.as_str()),
+        ("G_ema", "Generator")
+    );
+    assert_eq!(weights.attributes["z_dim"], 4);
+    let want: Vec<String> = expected()["persistent_dict_p4.pkl"]["tensors"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .filter_map(|k| k.strip_prefix("G_ema.").map(str::to_owned))
+        .collect();
+    assert_eq!(weights.tensors.keys().cloned().collect::<Vec<_>>(), want);
     let flags: Vec<bool> = native["mask_bool"].try_to_vec().unwrap();
     assert_eq!(flags, [true, false, true]);
     let counts: Vec<i64> = native["counts_i64"].try_to_vec().unwrap();

@@ -6,6 +6,7 @@ use burn::tensor::{TensorData, bf16, f16};
 
 use super::dtype::Dtype;
 use super::error::{PickleError, Result};
+use super::load::Checkpoint;
 use super::tensor::TensorView;
 use super::tree::ModuleNode;
 
@@ -90,5 +91,32 @@ impl ModuleNode {
             .into_iter()
             .map(|(name, t)| Ok((name.clone(), t.to_tensor_data(&name, opts)?)))
             .collect()
+    }
+}
+
+/// One network of a file, ready for a model loader: tensors by name relative to the network, and its plain
+/// attributes (`init_kwargs`, `z_dim`, …).
+#[derive(Debug, Clone)]
+pub struct NetworkWeights {
+    /// Dotted path of the network in the file (`G_ema`; empty for the whole file).
+    pub key: String,
+    /// Class name of the network.
+    pub class_name: String,
+    /// Tensors by dotted name relative to the network.
+    pub tensors: BTreeMap<String, TensorData>,
+    /// Plain attributes of the network itself.
+    pub attributes: BTreeMap<String, serde_json::Value>,
+}
+
+impl Checkpoint {
+    /// The network at `key` (default: `G_ema` when present, else the whole file) as [`NetworkWeights`].
+    pub fn network_weights(&self, key: Option<&str>, opts: &DataOptions) -> Result<NetworkWeights> {
+        let (key, node) = self.network(key)?;
+        Ok(NetworkWeights {
+            key,
+            class_name: node.class_name.clone(),
+            tensors: node.tensor_data(opts)?,
+            attributes: node.attributes.iter().cloned().collect(),
+        })
     }
 }

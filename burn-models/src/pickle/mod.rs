@@ -15,8 +15,9 @@
 //!
 //! ```no_run
 //! let ckpt = burn_models::pickle::load_file("network-snapshot.pkl")?;
-//! let (_, g) = ckpt.network(None)?; // `G_ema` of a training snapshot
-//! let tensors = g.tensor_data(&burn_models::pickle::DataOptions::default())?;
+//! // `G_ema` of a training snapshot: tensors by NVlabs name, plus `init_kwargs` and friends.
+//! let g = ckpt.network_weights(None, &burn_models::pickle::DataOptions::default())?;
+//! let z_dim = g.attributes["z_dim"].as_u64();
 //! # Ok::<(), burn_models::pickle::PickleError>(())
 //! ```
 //!
@@ -40,7 +41,7 @@ mod tree;
 mod value;
 
 pub use blob::Blob;
-pub use burn_data::DataOptions;
+pub use burn_data::{DataOptions, NetworkWeights};
 pub use dtype::Dtype;
 pub use error::{PickleError, Result};
 pub use limits::Limits;
