@@ -100,7 +100,9 @@ impl TensorView {
         self.validate(name)?;
         let es = self.dtype.size();
         let numel = self.numel().unwrap_or(0);
-        let nbytes = numel * es; // validated: numel ≤ storage elements or checked below
+        let nbytes = numel
+            .checked_mul(es)
+            .ok_or_else(|| self.err(name, format!("shape {:?} overflows", self.shape)))?;
         let storage = self.storage.as_slice();
         if numel == 0 {
             return Ok(Vec::new());
@@ -134,5 +136,40 @@ impl TensorView {
             }
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(shape: Vec<usize>, strides: Vec<usize>, offset: usize, storage: Vec<u8>) -> TensorView {
+        TensorView {
+            dtype: Dtype::F64,
+            shape,
+            strides,
+            offset,
+            storage: Blob::new(storage),
+            storage_key: "0".into(),
+            requires_grad: false,
+            parameter: false,
+        }
+    }
+
+    #[test]
+    fn broadcast_views_are_bounded_and_overflow_is_an_error() {
+        // One f64 element, read 2^61 times: an error, not an overflow or a huge allocation.
+        let t = view(vec![1 << 61], vec![0], 0, vec![0; 8]);
+        assert!(t.contiguous_bytes("t", 1 << 20).is_err());
+        let t = view(vec![usize::MAX / 2, 3], vec![0, 0], 0, vec![0; 8]);
+        assert!(t.contiguous_bytes("t", 1 << 20).is_err());
+        // A small broadcast is materialised.
+        let t = view(vec![3], vec![0], 0, 7f64.to_le_bytes().to_vec());
+        assert_eq!(t.contiguous_bytes("t", 1 << 20).unwrap().len(), 24);
+        // A view past the end of its storage is rejected.
+        let t = view(vec![2], vec![1], 1, vec![0; 16]);
+        assert!(t.validate("t").is_err());
+        let t = view(vec![1, 2], vec![usize::MAX, 1], 0, vec![0; 16]);
+        assert_eq!(t.contiguous_bytes("t", 0).unwrap().len(), 16);
     }
 }
