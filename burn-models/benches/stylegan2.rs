@@ -17,7 +17,10 @@ fn arg(name: &str, default: usize) -> usize {
     args.iter()
         .position(|a| a == name)
         .and_then(|i| args.get(i + 1))
-        .map(|v| v.parse().unwrap_or_else(|_| panic!("{name} takes a number")))
+        .map(|v| {
+            v.parse()
+                .unwrap_or_else(|_| panic!("{name} takes a number"))
+        })
         .unwrap_or(default)
 }
 
@@ -29,7 +32,7 @@ fn main() {
     let generator = config.init_seeded(0, &device);
     let z = randn_stream(0, batch, config.z_dim);
     let options = SampleOptions::default();
-    let mut run = || {
+    let run = || {
         let t = Instant::now();
         let img = generator.generate(&z, &options, &device);
         let pixels = to_uint8(img);

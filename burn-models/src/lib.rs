@@ -4,6 +4,6 @@
 #![warn(missing_docs)]
 
 pub mod device;
-pub mod seeded;
 pub mod numpy_rng;
+pub mod seeded;
 pub mod stylegan2;

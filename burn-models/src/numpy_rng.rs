@@ -184,9 +184,15 @@ mod tests {
         let mut rs = RandomState::new(u32::MAX);
         let mut got = rs.randn(3);
         got.extend(rs.randn(5));
-        assert_eq!(bits(&got), bits(&fixture("randn_seed4294967295_3_then_1x5.npy")));
+        assert_eq!(
+            bits(&got),
+            bits(&fixture("randn_seed4294967295_3_then_1x5.npy"))
+        );
         let expected = fixture("randn_per_seed_3_1000_12345_x16.npy");
-        assert_eq!(bits(&randn_per_seed(&[3, 1000, 12345], 16)), bits(&expected));
+        assert_eq!(
+            bits(&randn_per_seed(&[3, 1000, 12345], 16)),
+            bits(&expected)
+        );
     }
 
     #[test]

@@ -59,14 +59,20 @@ fn check_case(config: &str, case: &serde_json::Value) -> (f32, f64) {
         }
     };
     assert!(
-        z.iter().zip(&z_ref).all(|(a, b)| a.to_bits() == b.to_bits()),
+        z.iter()
+            .zip(&z_ref)
+            .all(|(a, b)| a.to_bits() == b.to_bits()),
         "{config}/{name}: latents differ from numpy"
     );
 
     let options = SampleOptions {
         truncation_psi: case["truncation_psi"].as_f64().unwrap(),
         truncation_cutoff: case["truncation_cutoff"].as_u64().map(|c| c as usize),
-        noise_mode: case["noise_mode"].as_str().unwrap().parse::<NoiseMode>().unwrap(),
+        noise_mode: case["noise_mode"]
+            .as_str()
+            .unwrap()
+            .parse::<NoiseMode>()
+            .unwrap(),
     };
     let n = shape[0];
     let img = if case["one_hot_labels"].as_bool().unwrap() {
@@ -96,11 +102,20 @@ fn check_case(config: &str, case: &serde_json::Value) -> (f32, f64) {
             mean(&ours[i * per_image..(i + 1) * per_image]),
             mean(&img_ref[i * per_image..(i + 1) * per_image]),
         );
-        assert!((a - b).abs() < 1e-5, "{config}/{name}: image {i} mean {a} vs {b}");
+        assert!(
+            (a - b).abs() < 1e-5,
+            "{config}/{name}: image {i} mean {a} vs {b}"
+        );
     }
-    let range = |v: &[f32]| v.iter().fold((f32::MAX, f32::MIN), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+    let range = |v: &[f32]| {
+        v.iter()
+            .fold((f32::MAX, f32::MIN), |(lo, hi), &x| (lo.min(x), hi.max(x)))
+    };
     let ((lo, hi), (rlo, rhi)) = (range(&ours), range(&img_ref));
-    assert!((lo - rlo).abs() < 1e-4 && (hi - rhi).abs() < 1e-4, "{config}/{name}: range");
+    assert!(
+        (lo - rlo).abs() < 1e-4 && (hi - rhi).abs() < 1e-4,
+        "{config}/{name}: range"
+    );
 
     let u8_ours: Vec<u8> = to_uint8(img).try_into_vec().unwrap();
     let same = u8_ours.iter().zip(&u8_ref).filter(|(a, b)| a == b).count();
@@ -109,7 +124,10 @@ fn check_case(config: &str, case: &serde_json::Value) -> (f32, f64) {
         .zip(&u8_ref)
         .filter(|(a, b)| a.abs_diff(**b) > 1)
         .count();
-    assert_eq!(off_by_more, 0, "{config}/{name}: uint8 values differ by more than 1");
+    assert_eq!(
+        off_by_more, 0,
+        "{config}/{name}: uint8 values differ by more than 1"
+    );
     (max_diff, same as f64 / u8_ref.len() as f64)
 }
 
@@ -119,9 +137,21 @@ fn check_config(config: &str) {
     assert!(!cases.is_empty());
     for case in &cases {
         let (max_diff, same) = check_case(config, case);
-        eprintln!("{config}/{}: max |Δ| = {max_diff:.2e}, uint8 identical {:.4}%", case["name"], 100.0 * same);
-        assert!(max_diff <= 1e-4, "{config}/{}: max |Δ| = {max_diff}", case["name"]);
-        assert!(same >= 0.999, "{config}/{}: only {same} of uint8 values identical", case["name"]);
+        eprintln!(
+            "{config}/{}: max |Δ| = {max_diff:.2e}, uint8 identical {:.4}%",
+            case["name"],
+            100.0 * same
+        );
+        assert!(
+            max_diff <= 1e-4,
+            "{config}/{}: max |Δ| = {max_diff}",
+            case["name"]
+        );
+        assert!(
+            same >= 0.999,
+            "{config}/{}: only {same} of uint8 values identical",
+            case["name"]
+        );
     }
 }
 
@@ -153,10 +183,19 @@ fn state_dict_keys_are_checked() {
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("G.json")).unwrap()).unwrap();
     let mut extra = state.clone();
-    extra.insert("synthesis.b64.conv0.weight".into(), TensorData::new(vec![0f32], [1]));
+    extra.insert(
+        "synthesis.b64.conv0.weight".into(),
+        TensorData::new(vec![0f32], [1]),
+    );
     let err = Generator::from_state_dict(extra, &json, &device).unwrap_err();
-    assert!(err.to_string().contains("synthesis.b64.conv0.weight"), "{err}");
+    assert!(
+        err.to_string().contains("synthesis.b64.conv0.weight"),
+        "{err}"
+    );
     state.remove("synthesis.b8.conv0.noise_const");
     let err = Generator::from_state_dict(state, &json, &device).unwrap_err();
-    assert!(err.to_string().contains("synthesis.b8.conv0.noise_const"), "{err}");
+    assert!(
+        err.to_string().contains("synthesis.b8.conv0.noise_const"),
+        "{err}"
+    );
 }

@@ -35,22 +35,43 @@ fn generate_writes_reference_pngs_and_numpy_latents() {
     let network = network.to_str().unwrap();
     // The `seeds_none` case of the fixture: seeds 3 and 1000, noise off, ψ = 1.
     let args = [
-        "generate", "--network", network, "--seeds", "3,1000", "--outdir", outdir,
-        "--noise-mode", "none", "--save-latents", "--grid", "1x2",
+        "generate",
+        "--network",
+        network,
+        "--seeds",
+        "3,1000",
+        "--outdir",
+        outdir,
+        "--noise-mode",
+        "none",
+        "--save-latents",
+        "--grid",
+        "1x2",
     ];
     let run = fidlab(&args);
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
 
     let (latents, shape) = npy::<f64>(&out.path().join("latents.npy"));
     let (expected, expected_shape) = npy::<f64>(&fixture("seeds_none_z.npy"));
     assert_eq!(shape, expected_shape);
-    assert!(latents.iter().zip(&expected).all(|(a, b)| a.to_bits() == b.to_bits()));
+    assert!(
+        latents
+            .iter()
+            .zip(&expected)
+            .all(|(a, b)| a.to_bits() == b.to_bits())
+    );
 
     let (reference, ref_shape) = npy::<u8>(&fixture("seeds_none_u8.npy"));
     let [n, c, h, w] = [0, 1, 2, 3].map(|i| ref_shape[i] as usize);
     let (mut same, mut total) = (0usize, 0usize);
     for (i, seed) in [3u32, 1000].iter().enumerate() {
-        let png = image::open(out.path().join(format!("seed{seed:04}.png"))).unwrap().to_rgb8();
+        let png = image::open(out.path().join(format!("seed{seed:04}.png")))
+            .unwrap()
+            .to_rgb8();
         assert_eq!((png.width() as usize, png.height() as usize), (w, h));
         for y in 0..h {
             for x in 0..w {
@@ -65,7 +86,10 @@ fn generate_writes_reference_pngs_and_numpy_latents() {
         }
     }
     assert_eq!(total, n * c * h * w);
-    assert!(same as f64 / total as f64 >= 0.999, "{same}/{total} identical");
+    assert!(
+        same as f64 / total as f64 >= 0.999,
+        "{same}/{total} identical"
+    );
     let grid = image::open(out.path().join("grid.png")).unwrap();
     assert_eq!((grid.width() as usize, grid.height() as usize), (2 * w, h));
     assert!(out.path().join("generate.json").is_file());
@@ -75,7 +99,10 @@ fn generate_writes_reference_pngs_and_numpy_latents() {
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("--overwrite"));
     let files = std::fs::read_dir(out.path()).unwrap().count();
-    assert_eq!(files, 5, "seed0003.png, seed1000.png, grid.png, latents.npy, generate.json");
+    assert_eq!(
+        files, 5,
+        "seed0003.png, seed1000.png, grid.png, latents.npy, generate.json"
+    );
     let mut forced = args.to_vec();
     forced.push("--overwrite");
     assert!(fidlab(&forced).status.success());
@@ -85,11 +112,35 @@ fn generate_writes_reference_pngs_and_numpy_latents() {
 fn generate_rejects_bad_input() {
     let out = tempfile::tempdir().unwrap();
     let outdir = out.path().to_str().unwrap();
-    let run = fidlab(&["generate", "--network", "missing.safetensors", "--seeds", "0", "--outdir", outdir]);
+    let run = fidlab(&[
+        "generate",
+        "--network",
+        "missing.safetensors",
+        "--seeds",
+        "0",
+        "--outdir",
+        outdir,
+    ]);
     assert!(!run.status.success());
     assert!(String::from_utf8_lossy(&run.stderr).contains("missing"));
-    let run = fidlab(&["generate", "--network", "G.pkl", "--seeds", "0", "--outdir", outdir]);
+    let run = fidlab(&[
+        "generate",
+        "--network",
+        "G.pkl",
+        "--seeds",
+        "0",
+        "--outdir",
+        outdir,
+    ]);
     assert!(String::from_utf8_lossy(&run.stderr).contains("pickle"));
-    let run = fidlab(&["generate", "--network", "G", "--seeds", "5-1", "--outdir", outdir]);
+    let run = fidlab(&[
+        "generate",
+        "--network",
+        "G",
+        "--seeds",
+        "5-1",
+        "--outdir",
+        outdir,
+    ]);
     assert!(!run.status.success());
 }

@@ -71,19 +71,46 @@ impl SynthesisBlock {
             None
         };
         let conv0 = if cin != 0 {
-            Some(SynthesisLayer::build(source, &format!("{prefix}.conv0"), [cin, cout], res, 2, settings)?)
+            Some(SynthesisLayer::build(
+                source,
+                &format!("{prefix}.conv0"),
+                [cin, cout],
+                res,
+                2,
+                settings,
+            )?)
         } else {
             None
         };
-        let conv1 = SynthesisLayer::build(source, &format!("{prefix}.conv1"), [cout, cout], res, 1, settings)?;
+        let conv1 = SynthesisLayer::build(
+            source,
+            &format!("{prefix}.conv1"),
+            [cout, cout],
+            res,
+            1,
+            settings,
+        )?;
         let torgb = if spec.is_last || spec.architecture == Architecture::Skip {
             let dims = [cout, spec.img_channels];
-            Some(ToRgbLayer::build(source, &format!("{prefix}.torgb"), dims, settings.w_dim, settings.conv_clamp)?)
+            Some(ToRgbLayer::build(
+                source,
+                &format!("{prefix}.torgb"),
+                dims,
+                settings.w_dim,
+                settings.conv_clamp,
+            )?)
         } else {
             None
         };
         let skip = if cin != 0 && spec.architecture == Architecture::Resnet {
-            Some(Conv2dLayer::build(source, &format!("{prefix}.skip"), [cin, cout], 1, 2, &settings.filter)?)
+            Some(Conv2dLayer::build(
+                source,
+                &format!("{prefix}.skip"),
+                [cin, cout],
+                1,
+                2,
+                &settings.filter,
+            )?)
         } else {
             None
         };

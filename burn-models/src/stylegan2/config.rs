@@ -267,8 +267,11 @@ impl GeneratorConfig {
         if self.w_dim == 0 || self.img_channels == 0 || self.mapping.num_layers == 0 {
             return bad("w_dim, img_channels and mapping num_layers must be positive".into());
         }
-        if self.synthesis.kernel_size % 2 == 0 {
-            return bad(format!("kernel_size {} is even", self.synthesis.kernel_size));
+        if self.synthesis.kernel_size.is_multiple_of(2) {
+            return bad(format!(
+                "kernel_size {} is even",
+                self.synthesis.kernel_size
+            ));
         }
         let f = &self.synthesis.resample_filter;
         if f.is_empty() || f.iter().sum::<f64>() == 0.0 {

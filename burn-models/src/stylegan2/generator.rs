@@ -68,7 +68,10 @@ impl GeneratorConfig {
 
 impl Generator {
     /// Builds the generator of `config`, taking every tensor from `source`.
-    pub fn build(config: &GeneratorConfig, source: &mut impl ParamSource) -> Result<Self, LoadError> {
+    pub fn build(
+        config: &GeneratorConfig,
+        source: &mut impl ParamSource,
+    ) -> Result<Self, LoadError> {
         config.validate()?;
         let synthesis = SynthesisNetwork::build(config, source)?;
         let mapping = MappingNetwork::build(config, source)?;
@@ -89,7 +92,12 @@ impl Generator {
 
     /// z `[batch, z_dim]`, c `[batch, c_dim]` (`None` for unconditional networks) →
     /// image `[batch, img_channels, res, res]` (float, roughly [−1, 1]).
-    pub fn forward(&self, z: Tensor<2>, c: Option<Tensor<2>>, options: &SampleOptions) -> Tensor<4> {
+    pub fn forward(
+        &self,
+        z: Tensor<2>,
+        c: Option<Tensor<2>>,
+        options: &SampleOptions,
+    ) -> Tensor<4> {
         let ws = self
             .mapping
             .forward(z, c, options.truncation_psi, options.truncation_cutoff);
@@ -101,7 +109,11 @@ impl Generator {
     /// paper's `torch.zeros([n, c_dim])`). `z`: `n · z_dim` values, row-major →
     /// `[n, img_channels, res, res]`.
     pub fn generate(&self, z: &[f64], options: &SampleOptions, device: &Device) -> Tensor<4> {
-        assert_eq!(z.len() % self.z_dim.max(1), 0, "latents are not a multiple of z_dim");
+        assert_eq!(
+            z.len() % self.z_dim.max(1),
+            0,
+            "latents are not a multiple of z_dim"
+        );
         let n = z.len() / self.z_dim.max(1);
         let z32: Vec<f32> = z.iter().map(|&v| v as f32).collect();
         let z = Tensor::<2>::from_data(TensorData::new(z32, [n, self.z_dim]), device);

@@ -28,7 +28,10 @@ pub struct MappingNetwork {
 
 impl MappingNetwork {
     /// Builds the mapping network of `config` from `source`.
-    pub fn build(config: &GeneratorConfig, source: &mut impl ParamSource) -> Result<Self, LoadError> {
+    pub fn build(
+        config: &GeneratorConfig,
+        source: &mut impl ParamSource,
+    ) -> Result<Self, LoadError> {
         let m = &config.mapping;
         let embed_features = match config.c_dim {
             0 => 0,
@@ -37,7 +40,14 @@ impl MappingNetwork {
         let layer_features = m.layer_features.unwrap_or(config.w_dim);
         let embed = if config.c_dim > 0 {
             let dims = [config.c_dim, embed_features];
-            Some(FullyConnectedLayer::build(source, "mapping.embed", dims, Activation::Linear, 1.0, 0.0)?)
+            Some(FullyConnectedLayer::build(
+                source,
+                "mapping.embed",
+                dims,
+                Activation::Linear,
+                1.0,
+                0.0,
+            )?)
         } else {
             None
         };
@@ -47,7 +57,14 @@ impl MappingNetwork {
         let fc = (0..m.num_layers)
             .map(|i| {
                 let dims = [features[i], features[i + 1]];
-                FullyConnectedLayer::build(source, &format!("mapping.fc{i}"), dims, m.activation, m.lr_multiplier, 0.0)
+                FullyConnectedLayer::build(
+                    source,
+                    &format!("mapping.fc{i}"),
+                    dims,
+                    m.activation,
+                    m.lr_multiplier,
+                    0.0,
+                )
             })
             .collect::<Result<Vec<_>, _>>()?;
         let w_avg = match m.w_avg_beta {
@@ -103,7 +120,11 @@ impl MappingNetwork {
             .val()
             .reshape([1, 1, w_dim]);
         let cutoff = truncation_cutoff.unwrap_or(self.num_ws).min(self.num_ws);
-        let head = lerp(w_avg, ws.clone().narrow(1, 0, cutoff), truncation_psi as f32);
+        let head = lerp(
+            w_avg,
+            ws.clone().narrow(1, 0, cutoff),
+            truncation_psi as f32,
+        );
         if cutoff == self.num_ws {
             head
         } else {

@@ -162,12 +162,8 @@ pub fn upfirdn2d(x: Tensor<4>, f: &Fir, up: usize, padding: [i64; 4], gain: f64)
         .reshape([1, 1, k, k])
         .repeat_dim(0, c);
     let pad = |p: i64| p.max(0) as usize;
-    let options = ConvOptions::new_with_padding(
-        [1, 1],
-        [(pad(y0), pad(y1)), (pad(x0), pad(x1))],
-        [1, 1],
-        c,
-    );
+    let options =
+        ConvOptions::new_with_padding([1, 1], [(pad(y0), pad(y1)), (pad(x0), pad(x1))], [1, 1], c);
     conv2d(x, weight, None, options)
 }
 

@@ -85,8 +85,10 @@ pub trait ParamSource {
             key: key.to_string(),
             reason: format!("{e:?}"),
         })?;
-        let tensor =
-            Tensor::<1>::from_data(TensorData::new(values, [burn_shape.iter().product::<usize>()]), self.device());
+        let tensor = Tensor::<1>::from_data(
+            TensorData::new(values, [burn_shape.iter().product::<usize>()]),
+            self.device(),
+        );
         let dims: [usize; D] = burn_shape
             .try_into()
             .unwrap_or_else(|s| panic!("`{key}`: rank of {s:?} is not {D}"));

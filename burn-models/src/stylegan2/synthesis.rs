@@ -22,7 +22,10 @@ pub struct SynthesisNetwork {
 
 impl SynthesisNetwork {
     /// Builds the synthesis network of `config` from `source`.
-    pub fn build(config: &GeneratorConfig, source: &mut impl ParamSource) -> Result<Self, LoadError> {
+    pub fn build(
+        config: &GeneratorConfig,
+        source: &mut impl ParamSource,
+    ) -> Result<Self, LoadError> {
         let s = &config.synthesis;
         let settings = LayerSettings {
             w_dim: config.w_dim,

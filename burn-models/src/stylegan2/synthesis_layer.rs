@@ -106,8 +106,16 @@ impl SynthesisLayer {
             Role::Weight { lr_multiplier: 1.0 },
         )?;
         let (noise_const, noise_strength) = if settings.use_noise {
-            let c = source.param(&format!("{prefix}.noise_const"), &[resolution, resolution], Role::NoiseConst)?;
-            let s = source.param(&format!("{prefix}.noise_strength"), &[], Role::NoiseStrength)?;
+            let c = source.param(
+                &format!("{prefix}.noise_const"),
+                &[resolution, resolution],
+                Role::NoiseConst,
+            )?;
+            let s = source.param(
+                &format!("{prefix}.noise_strength"),
+                &[],
+                Role::NoiseStrength,
+            )?;
             (Some(c), Some(s))
         } else {
             (None, None)
@@ -115,7 +123,10 @@ impl SynthesisLayer {
         let bias = source.param(
             &format!("{prefix}.bias"),
             &[out_channels],
-            Role::Bias { init: 0.0, lr_multiplier: 1.0 },
+            Role::Bias {
+                init: 0.0,
+                lr_multiplier: 1.0,
+            },
         )?;
         Ok(Self {
             affine,
@@ -133,7 +144,13 @@ impl SynthesisLayer {
 
     /// x `[batch, in, res/up, res/up]`, w `[batch, w_dim]` → `[batch, out, res, res]`.
     /// `gain` scales the activation gain and the clamp (the `resnet` architecture uses √½).
-    pub fn forward(&self, x: Tensor<4>, w: Tensor<2>, noise_mode: NoiseMode, gain: f64) -> Tensor<4> {
+    pub fn forward(
+        &self,
+        x: Tensor<4>,
+        w: Tensor<2>,
+        noise_mode: NoiseMode,
+        gain: f64,
+    ) -> Tensor<4> {
         let styles = self.affine.forward(w);
         let batch = x.dims()[0];
         let res = self.resolution;
@@ -142,7 +159,11 @@ impl SynthesisLayer {
                 Some((c.val() * s.val().reshape([1, 1])).reshape([1, 1, res, res]))
             }
             (Some(_), Some(s), NoiseMode::Random) => {
-                let n = Tensor::<4>::random([batch, 1, res, res], Distribution::Normal(0.0, 1.0), &x.device());
+                let n = Tensor::<4>::random(
+                    [batch, 1, res, res],
+                    Distribution::Normal(0.0, 1.0),
+                    &x.device(),
+                );
                 Some(n * s.val().reshape([1, 1, 1, 1]))
             }
             _ => None,

@@ -50,7 +50,10 @@ impl ToRgbLayer {
         let bias = source.param(
             &format!("{prefix}.bias"),
             &[img_channels],
-            Role::Bias { init: 0.0, lr_multiplier: 1.0 },
+            Role::Bias {
+                init: 0.0,
+                lr_multiplier: 1.0,
+            },
         )?;
         Ok(Self {
             affine,
@@ -65,8 +68,27 @@ impl ToRgbLayer {
     pub fn forward(&self, x: Tensor<4>, w: Tensor<2>) -> Tensor<4> {
         let styles = self.affine.forward(w).mul_scalar(self.weight_gain as f32);
         // The filter is unused without up-sampling.
-        let identity = Fir { values: vec![1.0], taps: 1 };
-        let x = modulated_conv2d(x, self.weight.val(), styles, None, 1, 0, &identity, false, true);
-        bias_act(x, Some(self.bias.val()), Activation::Linear, 1.0, self.conv_clamp)
+        let identity = Fir {
+            values: vec![1.0],
+            taps: 1,
+        };
+        let x = modulated_conv2d(
+            x,
+            self.weight.val(),
+            styles,
+            None,
+            1,
+            0,
+            &identity,
+            false,
+            true,
+        );
+        bias_act(
+            x,
+            Some(self.bias.val()),
+            Activation::Linear,
+            1.0,
+            self.conv_clamp,
+        )
     }
 }

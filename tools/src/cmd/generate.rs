@@ -118,7 +118,12 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
         eprintln!("warning: conditional network without --class: using all-zero labels");
     }
     if let Some((r, c)) = args.grid {
-        ensure!(r * c <= seeds.len(), "--grid {r}x{c} needs {} seeds, got {}", r * c, seeds.len());
+        ensure!(
+            r * c <= seeds.len(),
+            "--grid {r}x{c} needs {} seeds, got {}",
+            r * c,
+            seeds.len()
+        );
     }
     ensure!(
         matches!(generator.img_channels, 1 | 3 | 4),
@@ -128,16 +133,22 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
 
     std::fs::create_dir_all(&args.outdir)
         .with_context(|| format!("creating {}", args.outdir.display()))?;
-    let mut targets: Vec<PathBuf> = seeds.iter().map(|s| args.outdir.join(png_name(*s))).collect();
+    let mut targets: Vec<PathBuf> = seeds
+        .iter()
+        .map(|s| args.outdir.join(png_name(*s)))
+        .collect();
     targets.extend(args.grid.map(|_| args.outdir.join("grid.png")));
     if args.save_latents {
         targets.push(args.outdir.join("latents.npy"));
     }
     targets.push(args.outdir.join("generate.json"));
-    if !args.overwrite {
-        if let Some(existing) = targets.iter().find(|p| p.exists()) {
-            bail!("{} exists; pass --overwrite to replace outputs", existing.display());
-        }
+    if let Some(existing) = targets.iter().find(|p| p.exists())
+        && !args.overwrite
+    {
+        bail!(
+            "{} exists; pass --overwrite to replace outputs",
+            existing.display()
+        );
     }
 
     let options = SampleOptions {
@@ -175,7 +186,14 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
         for (i, &seed) in chunk.iter().enumerate() {
             let chw = &pixels[i * channels * res * res..(i + 1) * channels * res * res];
             let hwc = chw_to_hwc(chw, channels, res, res);
-            write_png(&args.outdir.join(png_name(seed)), &hwc, res, res, channels, args.overwrite)?;
+            write_png(
+                &args.outdir.join(png_name(seed)),
+                &hwc,
+                res,
+                res,
+                channels,
+                args.overwrite,
+            )?;
             if grid_images.len() < grid_len {
                 grid_images.push(hwc);
             }
@@ -187,7 +205,14 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
 
     if let Some((rows, cols)) = args.grid {
         let grid = tile(&grid_images, rows, cols, res, channels);
-        write_png(&args.outdir.join("grid.png"), &grid, cols * res, rows * res, channels, args.overwrite)?;
+        write_png(
+            &args.outdir.join("grid.png"),
+            &grid,
+            cols * res,
+            rows * res,
+            channels,
+            args.overwrite,
+        )?;
     }
     if args.save_latents {
         let path = args.outdir.join("latents.npy");
@@ -216,7 +241,11 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
         "device": args.device,
     });
     let text = serde_json::to_string_pretty(&settings)? + "\n";
-    write_atomic(&args.outdir.join("generate.json"), text.as_bytes(), args.overwrite)?;
+    write_atomic(
+        &args.outdir.join("generate.json"),
+        text.as_bytes(),
+        args.overwrite,
+    )?;
     eprintln!("wrote {} images to {}", seeds.len(), args.outdir.display());
     Ok(())
 }
@@ -251,7 +280,14 @@ fn tile(images: &[Vec<u8>], rows: usize, cols: usize, res: usize, c: usize) -> V
     out
 }
 
-fn write_png(path: &Path, hwc: &[u8], w: usize, h: usize, c: usize, overwrite: bool) -> anyhow::Result<()> {
+fn write_png(
+    path: &Path,
+    hwc: &[u8],
+    w: usize,
+    h: usize,
+    c: usize,
+    overwrite: bool,
+) -> anyhow::Result<()> {
     use image::ImageEncoder;
     let color = match c {
         1 => image::ExtendedColorType::L8,
@@ -277,8 +313,9 @@ fn write_atomic(path: &Path, bytes: &[u8], overwrite: bool) -> anyhow::Result<()
         tmp.persist(path)
             .with_context(|| format!("renaming into {}", path.display()))?;
     } else {
-        tmp.persist_noclobber(path)
-            .with_context(|| format!("{} exists; pass --overwrite to replace it", path.display()))?;
+        tmp.persist_noclobber(path).with_context(|| {
+            format!("{} exists; pass --overwrite to replace it", path.display())
+        })?;
     }
     Ok(())
 }
@@ -307,6 +344,9 @@ mod tests {
         let img = |v: u8| vec![v; 2 * 2];
         let g = tile(&[img(1), img(2)], 1, 2, 2, 1);
         assert_eq!(g, vec![1, 1, 2, 2, 1, 1, 2, 2]);
-        assert_eq!(chw_to_hwc(&[1, 2, 3, 4, 5, 6], 3, 1, 2), vec![1, 3, 5, 2, 4, 6]);
+        assert_eq!(
+            chw_to_hwc(&[1, 2, 3, 4, 5, 6], 3, 1, 2),
+            vec![1, 3, 5, 2, 4, 6]
+        );
     }
 }
