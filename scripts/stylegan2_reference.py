@@ -236,6 +236,7 @@ def convert(args):
     G = data["G_ema"] if isinstance(data, dict) else data
     kwargs = json.loads(json.dumps(dict(G.init_kwargs), default=dict))
     out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
     save_file({k: v.detach().float().contiguous() for k, v in G.state_dict().items()},
               str(out.with_suffix(".safetensors")))
     out.with_suffix(".json").write_text(json.dumps(kwargs, indent=1) + "\n")

@@ -133,6 +133,9 @@ impl Generator {
     /// pickle reader that yields a state dict and `init_kwargs` for
     /// [`from_state_dict`](Self::from_state_dict).
     pub fn load(path: &Path, device: &Device) -> Result<Self, LoadError> {
+        if is_pickle(path) {
+            return Self::load_pickle(path, device);
+        }
         let (tensors_path, json_path) = network_paths(path)?;
         let text = std::fs::read_to_string(&json_path).map_err(|source| LoadError::Io {
             path: json_path.clone(),
@@ -148,17 +151,35 @@ impl Generator {
     }
 }
 
+impl Generator {
+    /// The hook for NVlabs `.pkl` snapshots (`G_ema` of a training snapshot, or a bare network).
+    ///
+    /// To wire a pickle reader: read the file, take `G_ema`'s state dict (NVlabs keys → tensors)
+    /// and its `init_kwargs` (as JSON), and return [`Generator::from_state_dict`]. Until then this
+    /// refuses with the conversion route (`scripts/stylegan2_reference.py convert`).
+    pub fn load_pickle(path: &Path, _device: &Device) -> Result<Self, LoadError> {
+        Err(LoadError::Unsupported {
+            path: path.to_path_buf(),
+            reason: "NVlabs pickles are not read directly yet; convert the network to \
+                     G.safetensors + G.json (init_kwargs) with \
+                     `python scripts/stylegan2_reference.py convert NETWORK.pkl OUT`"
+                .into(),
+        })
+    }
+}
+
+/// Whether `path` names a pickle (`.pkl` / `.pickle`).
+pub fn is_pickle(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("pkl" | "pickle")
+    )
+}
+
 /// The `(G.safetensors, G.json)` pair for a path naming either file or their stem.
 pub fn network_paths(path: &Path) -> Result<(PathBuf, PathBuf), LoadError> {
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
     match ext {
-        "pkl" | "pickle" => Err(LoadError::Unsupported {
-            path: path.to_path_buf(),
-            reason: "NVlabs pickles are not read directly yet; convert the network to \
-                     G.safetensors + G.json (init_kwargs), see scripts/stylegan2_reference.py \
-                     (`convert`)"
-                .into(),
-        }),
         "safetensors" | "json" => Ok((
             path.with_extension("safetensors"),
             path.with_extension("json"),
