@@ -12,6 +12,8 @@ to FP32 (`force_fp32=True`), which is what the port computes.
     python scripts/stylegan2_reference.py bench --sg2ada /tmp/sg2ada [--batch 4 --reps 5 --threads 2]
         # times paper256 (seeded weights) in the reference, then `cargo bench --bench stylegan2`
         # (burn-models/benches/stylegan2.rs) with the same threads, and prints both and the ratio
+    python scripts/stylegan2_reference.py paper256 --sg2ada /tmp/sg2ada --out /tmp/sg2-paper256
+        # full-size reference images (not committed) for the ignored test `paper256_matches_nvlabs`
     python scripts/stylegan2_reference.py convert --sg2ada /tmp/sg2ada network.pkl OUT
         # writes OUT.safetensors + OUT.json (G_ema state dict and init_kwargs) for `fidlab generate`
 
@@ -211,6 +213,20 @@ def bench(args):
     print(f"burn flex: {burn:.3f} images/s; ratio burn/reference = {burn / ref:.2f}")
 
 
+def paper256(args):
+    """Full-size parity data (not committed): paper256 with seeded weights, RandomState(0).randn(n, 512)."""
+    torch.set_num_threads(args.threads)
+    networks = import_networks(args.sg2ada)
+    G = build(networks, PAPER256)
+    z = np.random.RandomState(0).randn(args.num, 512)
+    with torch.no_grad():
+        img = G(torch.from_numpy(z), torch.zeros([args.num, 0]), noise_mode="const", force_fp32=True)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    np.save(out / "paper256_img.npy", img.numpy().astype(np.float32))
+    np.save(out / "paper256_u8.npy", to_uint8(img).numpy())
+
+
 def convert(args):
     from safetensors.torch import save_file
 
@@ -220,6 +236,7 @@ def convert(args):
     G = data["G_ema"] if isinstance(data, dict) else data
     kwargs = json.loads(json.dumps(dict(G.init_kwargs), default=dict))
     out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
     save_file({k: v.detach().float().contiguous() for k, v in G.state_dict().items()},
               str(out.with_suffix(".safetensors")))
     out.with_suffix(".json").write_text(json.dumps(kwargs, indent=1) + "\n")
@@ -238,12 +255,17 @@ def main():
     b.add_argument("--profile", default="bench",
                    help="cargo profile of the Burn side (bench = release; dev also compiles Burn "
                         "and its kernels at opt-level 3, see Cargo.toml)")
+    q = sub.add_parser("paper256")
+    q.add_argument("--sg2ada")
+    q.add_argument("--out", required=True)
+    q.add_argument("--num", type=int, default=2)
+    q.add_argument("--threads", type=int, default=2)
     c = sub.add_parser("convert")
     c.add_argument("--sg2ada")
     c.add_argument("pkl")
     c.add_argument("out")
     args = p.parse_args()
-    {"fixtures": fixtures, "bench": bench, "convert": convert}[args.cmd](args)
+    {"fixtures": fixtures, "bench": bench, "paper256": paper256, "convert": convert}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -48,4 +48,4 @@ pub use source::{ImageSource, LatentSource};
 pub use synthesis::SynthesisNetwork;
 pub use synthesis_layer::{LayerSettings, NoiseMode, SynthesisLayer};
 pub use to_rgb::ToRgbLayer;
-pub use weights::{LoadError, network_paths, read_safetensors};
+pub use weights::{LoadError, is_pickle, network_paths, read_safetensors};

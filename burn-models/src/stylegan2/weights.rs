@@ -133,6 +133,9 @@ impl Generator {
     /// pickle reader that yields a state dict and `init_kwargs` for
     /// [`from_state_dict`](Self::from_state_dict).
     pub fn load(path: &Path, device: &Device) -> Result<Self, LoadError> {
+        if is_pickle(path) {
+            return Self::load_pickle(path, device);
+        }
         let (tensors_path, json_path) = network_paths(path)?;
         let text = std::fs::read_to_string(&json_path).map_err(|source| LoadError::Io {
             path: json_path.clone(),
@@ -148,17 +151,47 @@ impl Generator {
     }
 }
 
+impl Generator {
+    /// Loads `G_ema` of an NVlabs `.pkl` training snapshot (or a bare pickled generator) with
+    /// [`crate::pickle`]: tensors by NVlabs key and `init_kwargs` from the persistence state. No
+    /// code from the file runs.
+    pub fn load_pickle(path: &Path, device: &Device) -> Result<Self, LoadError> {
+        let unsupported = |reason: String| LoadError::Unsupported {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let checkpoint = crate::pickle::load_file(path).map_err(|e| unsupported(e.to_string()))?;
+        let network = checkpoint
+            .network_weights(None, &crate::pickle::DataOptions::default())
+            .map_err(|e| unsupported(e.to_string()))?;
+        let init_kwargs = ["init_kwargs", "_init_kwargs"]
+            .iter()
+            .find_map(|k| network.attributes.get(*k))
+            .cloned()
+            .ok_or_else(|| {
+                unsupported(format!(
+                    "network `{}` ({}) has no init_kwargs; attributes: {:?}",
+                    network.key,
+                    network.class_name,
+                    network.attributes.keys().collect::<Vec<_>>()
+                ))
+            })?;
+        Self::from_state_dict(network.tensors, &init_kwargs, device)
+    }
+}
+
+/// Whether `path` names a pickle (`.pkl` / `.pickle`).
+pub fn is_pickle(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("pkl" | "pickle")
+    )
+}
+
 /// The `(G.safetensors, G.json)` pair for a path naming either file or their stem.
 pub fn network_paths(path: &Path) -> Result<(PathBuf, PathBuf), LoadError> {
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
     match ext {
-        "pkl" | "pickle" => Err(LoadError::Unsupported {
-            path: path.to_path_buf(),
-            reason: "NVlabs pickles are not read directly yet; convert the network to \
-                     G.safetensors + G.json (init_kwargs), see scripts/stylegan2_reference.py \
-                     (`convert`)"
-                .into(),
-        }),
         "safetensors" | "json" => Ok((
             path.with_extension("safetensors"),
             path.with_extension("json"),

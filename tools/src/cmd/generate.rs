@@ -142,8 +142,8 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
         targets.push(args.outdir.join("latents.npy"));
     }
     targets.push(args.outdir.join("generate.json"));
-    if !args.overwrite
-        && let Some(existing) = targets.iter().find(|p| p.exists())
+    if let Some(existing) = targets.iter().find(|p| p.exists())
+        && !args.overwrite
     {
         bail!(
             "{} exists; pass --overwrite to replace outputs",
