@@ -160,10 +160,19 @@ impl Generator {
             path: path.to_path_buf(),
             reason,
         };
-        let checkpoint = crate::pickle::load_file(path).map_err(|e| unsupported(e.to_string()))?;
+        let pickle_error = |e: crate::pickle::PickleError| {
+            let mut reason = format!("reading the network pickle: {e}");
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                reason.push_str(&format!(": {s}"));
+                source = s.source();
+            }
+            unsupported(reason)
+        };
+        let checkpoint = crate::pickle::load_file(path).map_err(pickle_error)?;
         let network = checkpoint
             .network_weights(None, &crate::pickle::DataOptions::default())
-            .map_err(|e| unsupported(e.to_string()))?;
+            .map_err(pickle_error)?;
         let init_kwargs = ["init_kwargs", "_init_kwargs"]
             .iter()
             .find_map(|k| network.attributes.get(*k))
