@@ -5,4 +5,6 @@
 
 pub mod device;
 pub mod inception;
+pub mod numpy_rng;
 pub mod seeded;
+pub mod stylegan2;

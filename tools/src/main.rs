@@ -6,7 +6,7 @@ use clap::{Parser, Subcommand};
 
 /// FID, CLIP-FID and KID with the exact TF-2015 Inception, sensitivity heatmaps and resampling.
 #[derive(Debug, Parser)]
-#[command(name = "fidlab", version, about, long_about = None)]
+#[command(name = "fidlab", version)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -20,6 +20,8 @@ enum Command {
     Fid(cmd::fid::FidArgs),
     /// Kernel Inception Distance between two feature matrices.
     Kid(cmd::kid::KidArgs),
+    /// Images from a StyleGAN2(-ADA) generator for given seeds (PNG, optional latents.npy).
+    Generate(cmd::generate::GenerateArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -28,6 +30,7 @@ fn main() -> std::process::ExitCode {
         Command::Stats(args) => cmd::stats::run(args),
         Command::Fid(args) => cmd::fid::run(args),
         Command::Kid(args) => cmd::kid::run(args),
+        Command::Generate(args) => cmd::generate::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
