@@ -308,18 +308,39 @@ fn profile(net: &Inception, x: &Tensor<4>, reps: usize) {
 fn lowering(net: &Inception, batch: usize, reps: usize) {
     use burn::tensor::module::unfold4d;
     use burn::tensor::ops::UnfoldOptions;
-    let picks = ["Conv2d_2b_3x3", "Conv2d_4a_3x3", "Mixed_5b.branch3x3dbl_3", "Mixed_6e.branch7x7dbl_3", "Mixed_6e.branch1x1", "Mixed_7c.branch3x3dbl_1"];
-    for (name, layer, size) in layers(net).into_iter().filter(|(n, _, _)| picks.contains(&n.as_str())) {
+    let picks = [
+        "Conv2d_2b_3x3",
+        "Conv2d_4a_3x3",
+        "Mixed_5b.branch3x3dbl_3",
+        "Mixed_6e.branch7x7dbl_3",
+        "Mixed_6e.branch1x1",
+        "Mixed_7c.branch3x3dbl_1",
+    ];
+    for (name, layer, size) in layers(net)
+        .into_iter()
+        .filter(|(n, _, _)| picks.contains(&n.as_str()))
+    {
         let device = layer.conv.weight.val().device();
         let [cout, cin, kh, kw] = layer.conv.weight.val().dims();
-        let x = Tensor::<4>::random([batch, cin, size, size], Distribution::Uniform(0.0, 1.0), &device);
+        let x = Tensor::<4>::random(
+            [batch, cin, size, size],
+            Distribution::Uniform(0.0, 1.0),
+            &device,
+        );
         let w = layer.conv.weight.val();
         let [ph, pw] = match layer.conv.padding {
             burn::nn::PaddingConfig2d::Explicit(t, l, _, _) => [t, l],
             _ => [0, 0],
         };
         let stride = layer.conv.stride;
-        let direct = || conv2d(x.clone(), w.clone(), None, ConvOptions::new(stride, [ph, pw], [1, 1], 1));
+        let direct = || {
+            conv2d(
+                x.clone(),
+                w.clone(),
+                None,
+                ConvOptions::new(stride, [ph, pw], [1, 1], 1),
+            )
+        };
         let out = direct();
         let [_, _, oh, ow] = out.dims();
         let lowered = || {
@@ -327,7 +348,11 @@ fn lowering(net: &Inception, batch: usize, reps: usize) {
             let cols = if kh * kw == 1 && stride == [1, 1] {
                 x.clone().reshape([batch, cin, size * size])
             } else {
-                unfold4d(x.clone(), [kh, kw], UnfoldOptions::new(stride, [ph, pw], [1, 1]))
+                unfold4d(
+                    x.clone(),
+                    [kh, kw],
+                    UnfoldOptions::new(stride, [ph, pw], [1, 1]),
+                )
             };
             w2.matmul(cols).reshape([batch, cout, oh, ow])
         };
