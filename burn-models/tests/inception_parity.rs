@@ -197,8 +197,9 @@ fn batch_of_four_equals_four_batches_of_one() {
         all.extend_from_slice(&bytes);
         singles.push(net().forward_u8(&bytes, shape, Preprocess::Tf).unwrap());
     }
+    // The batch goes in as u8 TensorData, as the dataset code yields it.
     let batch = net()
-        .forward_u8(&all, [4, 3, 256, 256], Preprocess::Tf)
+        .forward_data(TensorData::new(all, [4, 3, 256, 256]), Preprocess::Tf)
         .unwrap();
     let pool3 = values(batch.pool3);
     let logits = values(batch.logits);

@@ -30,7 +30,7 @@ use std::path::Path;
 
 use burn::config::Config;
 use burn::module::Module;
-use burn::tensor::{Device, Tensor};
+use burn::tensor::{Device, Tensor, TensorData};
 
 pub use blocks::{
     BasicConv2d, Classifier, InceptionA, InceptionB, InceptionC, InceptionD, InceptionE,
@@ -237,9 +237,24 @@ impl Inception {
         shape: [usize; 4],
         preprocess: Preprocess,
     ) -> Result<InceptionOutput, InputError> {
-        let device = self.fc.bias.val().device();
-        let images = images_from_u8(bytes, shape, &device)?;
+        let images = images_from_u8(bytes, shape, &self.device())?;
         Ok(self.forward_features(images, preprocess))
+    }
+
+    /// [`Inception::forward_features`] for image data as datasets yield it: u8 (or float, values `0..=255`)
+    /// [`TensorData`] `[B, 3, H, W]`.
+    pub fn forward_data(
+        &self,
+        data: TensorData,
+        preprocess: Preprocess,
+    ) -> Result<InceptionOutput, InputError> {
+        let images = images_from_data(data, &self.device())?;
+        Ok(self.forward_features(images, preprocess))
+    }
+
+    /// The device the weights live on.
+    pub fn device(&self) -> Device {
+        self.fc.bias.val().device()
     }
 
     /// The activation of the last block (`Mixed_7c`, TF `mixed_10`).
