@@ -4,6 +4,7 @@
 #![warn(missing_docs)]
 
 pub mod device;
+pub mod inception;
 pub mod numpy_rng;
 pub mod pickle;
 pub mod seeded;
