@@ -6,5 +6,6 @@
 pub mod device;
 pub mod inception;
 pub mod numpy_rng;
+pub mod pickle;
 pub mod seeded;
 pub mod stylegan2;

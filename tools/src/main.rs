@@ -22,6 +22,10 @@ enum Command {
     Kid(cmd::kid::KidArgs),
     /// Images from a StyleGAN2(-ADA) generator for given seeds (PNG, optional latents.npy).
     Generate(cmd::generate::GenerateArgs),
+    /// List the classes, attributes and tensors of a network pickle or TorchScript archive.
+    Inspect(cmd::inspect::InspectArgs),
+    /// Write one network of a pickle or TorchScript archive to safetensors.
+    Convert(cmd::convert::ConvertArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -31,6 +35,8 @@ fn main() -> std::process::ExitCode {
         Command::Fid(args) => cmd::fid::run(args),
         Command::Kid(args) => cmd::kid::run(args),
         Command::Generate(args) => cmd::generate::run(args),
+        Command::Inspect(args) => cmd::inspect::run(args),
+        Command::Convert(args) => cmd::convert::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

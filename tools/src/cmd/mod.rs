@@ -1,7 +1,9 @@
 //! One module per subcommand: a clap `…Args` struct and a `run` function.
 
 pub mod common;
+pub mod convert;
 pub mod fid;
 pub mod generate;
+pub mod inspect;
 pub mod kid;
 pub mod stats;
