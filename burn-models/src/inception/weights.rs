@@ -444,7 +444,8 @@ pub fn read_state_dict(path: &Path) -> Result<StateDict, WeightsError> {
 
 /// Names and shapes of every tensor of a network built from `config`, in checkpoint layout.
 pub fn expected_shapes(config: &InceptionConfig) -> BTreeMap<String, Vec<usize>> {
-    let device = burn::tensor::Device::flex();
+    // Every parameter is lazily initialised and only its shape is read, so nothing is allocated on the device.
+    let device = burn::tensor::Device::default();
     let net = config.init(&device);
     let mut visitor = ShapeCollector::default();
     net.visit(&mut visitor);
