@@ -265,6 +265,11 @@ def write_loader_fixtures(sd):
     torch.save(part, os.path.join(FIXTURES, "stem_state_dict.pth"))
     save_file({k: v for k, v in part.items() if v.dtype == torch.float32},
               os.path.join(FIXTURES, "stem_state_dict.safetensors"))
+    # The same stem layer under NVIDIA's TF-2015 names (no batch-norm scale), for the remap route.
+    nvidia = {f"layers.conv.{n}": part[f"Conv2d_1a_3x3.{k}"]
+              for n, k in (("weight", "conv.weight"), ("beta", "bn.bias"), ("mean", "bn.running_mean"),
+                           ("var", "bn.running_var"))}
+    torch.save(nvidia, os.path.join(FIXTURES, "nvidia_stem_state_dict.pth"))
 
 
 def real_weights_reference(weights, out):

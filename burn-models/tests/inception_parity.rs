@@ -328,6 +328,31 @@ fn pth_and_safetensors_readers_agree_with_seeded_values() {
     }
 }
 
+/// Tensors under NVIDIA's TF-2015 names (`layers.conv.weight`, `.beta`, `.mean`, `.var`) are renamed to torchvision's,
+/// with the batch-norm scale the TF graph lacks set to one.
+#[test]
+fn nvidia_names_are_remapped_on_read() {
+    let sd = weights::read_state_dict(&fixtures().join("nvidia_stem_state_dict.pth")).unwrap();
+    let names: Vec<&str> = sd.keys().map(String::as_str).collect();
+    assert_eq!(
+        names,
+        [
+            "Conv2d_1a_3x3.bn.bias",
+            "Conv2d_1a_3x3.bn.running_mean",
+            "Conv2d_1a_3x3.bn.running_var",
+            "Conv2d_1a_3x3.bn.weight",
+            "Conv2d_1a_3x3.conv.weight"
+        ]
+    );
+    assert_eq!(
+        sd["Conv2d_1a_3x3.bn.weight"].try_to_vec::<f32>().unwrap(),
+        vec![1.0; 32]
+    );
+    for name in ["Conv2d_1a_3x3.conv.weight", "Conv2d_1a_3x3.bn.running_var"] {
+        assert_eq!(sd[name], seeded()[name], "{name}");
+    }
+}
+
 /// The provenance digest depends on the tensors only, not on the route they took.
 #[test]
 fn provenance_digest_is_format_independent() {

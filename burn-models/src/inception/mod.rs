@@ -156,7 +156,9 @@ pub struct Inception {
 
 impl Inception {
     /// Loads the FID network from a catalogue entry (downloaded into the cache on first use, SHA-256 checked) or
-    /// from a local `.pth` / `.pt` state dict or `.safetensors` file with torchvision names.
+    /// from a local file: a `.pth` / `.pt` state dict or `.safetensors` file with torchvision names, or NVIDIA's
+    /// TorchScript `inception-2015-12-05.pt` / the paper's `.pkl` (read by [`crate::pickle`], renamed by
+    /// [`weights::remap_nvidia`]; that route is checked on a stem-layer fixture, not yet on the real files).
     ///
     /// `Inception::load(InceptionWeights::DEFAULT, &device)`, `Inception::load(PathBuf::from("w.pth"), &device)`,
     /// or `Inception::load(Option<PathBuf>, &device)` (the CLI's `--inception-weights`, default when `None`).

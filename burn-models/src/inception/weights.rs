@@ -174,6 +174,15 @@ pub enum WeightsError {
         #[source]
         source: burn_store::SafetensorsStoreError,
     },
+    /// A network pickle or TorchScript archive could not be read.
+    #[error("cannot read network pickle {path}: {source}")]
+    Pickle {
+        /// The file.
+        path: PathBuf,
+        /// The pickle reader's error.
+        #[source]
+        source: crate::pickle::PickleError,
+    },
     /// A tensor's bytes did not match its shape.
     #[error("tensor `{name}` in {path}: {message}")]
     Tensor {
@@ -185,7 +194,7 @@ pub enum WeightsError {
         message: String,
     },
     /// The file extension names no known format.
-    #[error("{0}: unknown weights format (expected .pth, .pt, .bin or .safetensors)")]
+    #[error("{0}: unknown weights format (expected .pth, .pt, .bin, .ckpt, .safetensors or .pkl)")]
     UnknownFormat(PathBuf),
     /// Names or shapes differ from the network's.
     #[error("{0}")]
@@ -396,8 +405,33 @@ fn download_into(_url: &str, _out: &mut File) -> Result<String, String> {
     Err("this build has no download support (burn-models feature `download`)".to_string())
 }
 
-/// Reads a PyTorch state dict (`.pth` / `.pt` / `.bin`) or a safetensors file into a [`StateDict`], by extension.
+/// Reads weights into a [`StateDict`] with torchvision names, by extension: a PyTorch state dict (`.pth`, `.pt`,
+/// `.bin`, `.ckpt`), a safetensors file, or a network pickle (`.pkl`, and `.pt` files that are not state dicts,
+/// such as NVIDIA's TorchScript `inception-2015-12-05.pt`) read by [`crate::pickle`]. Tensors with NVIDIA's names
+/// (`layers.…`, `output.…`) are renamed by [`remap_nvidia`].
 pub fn read_state_dict(path: &Path) -> Result<StateDict, WeightsError> {
+    let sd = read_raw(path)?;
+    if sd.keys().any(|k| k.starts_with("layers.")) {
+        return remap_nvidia(sd).map_err(WeightsError::Keys);
+    }
+    Ok(sd)
+}
+
+/// The tensors of a network pickle or TorchScript archive, by their names in the file.
+pub fn read_pickle(path: &Path) -> Result<StateDict, WeightsError> {
+    let err = |source| WeightsError::Pickle {
+        path: path.to_path_buf(),
+        source,
+    };
+    let ckpt = crate::pickle::load_file(path).map_err(err)?;
+    let opts = crate::pickle::DataOptions {
+        half_to_f32: true,
+        ..Default::default()
+    };
+    Ok(ckpt.network_weights(None, &opts).map_err(err)?.tensors)
+}
+
+fn read_raw(path: &Path) -> Result<StateDict, WeightsError> {
     if !path.is_file() {
         return Err(WeightsError::Io {
             path: path.to_path_buf(),
@@ -444,7 +478,8 @@ pub fn read_state_dict(path: &Path) -> Result<StateDict, WeightsError> {
 
 /// Names and shapes of every tensor of a network built from `config`, in checkpoint layout.
 pub fn expected_shapes(config: &InceptionConfig) -> BTreeMap<String, Vec<usize>> {
-    let device = burn::tensor::Device::flex();
+    // Every parameter is lazily initialised and only its shape is read, so nothing is allocated on the device.
+    let device = burn::tensor::Device::default();
     let net = config.init(&device);
     let mut visitor = ShapeCollector::default();
     net.visit(&mut visitor);
