@@ -3,5 +3,7 @@
 //! Library code never names a backend: every entry point takes a [`burn::tensor::Device`].
 #![warn(missing_docs)]
 
+pub mod clip;
 pub mod device;
 pub mod seeded;
+pub mod weights;
