@@ -299,8 +299,9 @@ fn pil_clip8(acc: i32) -> u8 {
 /// preprocessing (tests `clean_resize_matches_pillow_exactly`, `generic_resizes_match_torch_and_pillow`).
 ///
 /// Known deviation: for some resizes Pillow 13 runs the vertical pass first (observed when one axis
-/// shrinks and the other grows, e.g. 37×53 → 29×71, and for 1000×333 → 672×224); the rule is not
-/// documented in Pillow's sources we could read, and the results then differ by at most 1 per pixel.
+/// shrinks and the other grows, e.g. 37×53 → 29×71, and for 1000×333 → 672×224; the test reproduces it
+/// exactly with the passes swapped). Its rule is not in the Pillow sources we could read; where it applies,
+/// the intermediate `u8` rounding and clipping differ and so do some output pixels.
 ///
 /// # Panics
 /// If `plane.len() != height · width` or a size is zero.
