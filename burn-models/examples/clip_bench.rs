@@ -25,7 +25,7 @@ fn arg(name: &str, default: usize) -> usize {
 
 /// Waits for a tensor's value (reading one element back).
 fn sync<const D: usize>(t: &Tensor<D>) {
-    let _ = t.clone().flatten::<1>(0, D - 1).slice([0..1]).into_data();
+    let _ = t.clone().flatten::<1>(0, D - 1).narrow(0, 0, 1).into_data();
 }
 
 fn median_s(warmup: usize, iters: usize, mut f: impl FnMut()) -> f64 {
@@ -62,7 +62,7 @@ fn main() {
         let y = model.forward(x.clone());
         first_row = y
             .clone()
-            .slice([0..1])
+            .narrow(0, 0, 1)
             .into_data()
             .convert::<f32>()
             .try_into_vec::<f32>()

@@ -51,7 +51,7 @@ impl MultiheadAttention {
             .permute([2, 0, 3, 1, 4]);
         let part = |i: usize| -> Tensor<4> {
             qkv.clone()
-                .slice([i..i + 1])
+                .narrow(0, i, 1)
                 .reshape([batch, heads, tokens, head_dim])
         };
         let (q, k, v) = (part(0), part(1), part(2));

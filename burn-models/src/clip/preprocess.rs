@@ -18,7 +18,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 /// CLIP's per-channel RGB mean (OpenAI `clip/clip.py` `_transform`).
 pub const CLIP_MEAN: [f32; 3] = [0.481_454_66, 0.457_827_5, 0.408_210_73];
 /// CLIP's per-channel RGB standard deviation.
-pub const CLIP_STD: [f32; 3] = [0.268_629_54, 0.261_302_58, 0.275_777_11];
+pub const CLIP_STD: [f32; 3] = [0.268_629_54, 0.261_302_6, 0.275_777_1];
 
 /// How images are resized to the network's input size. See the [module docs](self).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
