@@ -100,8 +100,31 @@ pub fn load_stats(path: &Path) -> anyhow::Result<SetStats> {
             })
         }
         InputKind::Images => bail!(
-            "{}: image folders and zips need a feature network; this build computes statistics from .npy features and .npz files",
+            "{}: image folders and zips are read through a feature network (see `fidlab fid --help`)",
             path.display()
         ),
     }
+}
+
+/// Statistics of any input: a stats file, a feature matrix, or a folder/zip of images (through the
+/// feature network of `net`, loaded on first use into `extractor`).
+pub fn load_set(
+    path: &Path,
+    net: &super::extract::NetworkArgs,
+    extractor: &mut Option<super::extract::Extractor>,
+    device: &burn::tensor::Device,
+) -> anyhow::Result<SetStats> {
+    if input_kind(path)? != InputKind::Images {
+        return load_stats(path);
+    }
+    if extractor.is_none() {
+        *extractor = Some(super::extract::Extractor::load(net, device)?);
+    }
+    let e = extractor.as_ref().expect("loaded above");
+    let x = super::extract::from_dataset(path, net, e, false, device)?;
+    Ok(SetStats {
+        path: path.to_path_buf(),
+        gaussian: x.moments.gaussian()?,
+        provenance: Some(x.provenance),
+    })
 }

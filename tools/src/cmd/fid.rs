@@ -5,15 +5,27 @@ use std::path::PathBuf;
 use anyhow::bail;
 use fid_core::frechet_gaussians;
 
-use super::common::load_stats;
+use super::common::{SetStats, load_set};
+use super::extract::{Extractor, NetworkArgs, from_generator};
 
 /// Arguments of `fidlab fid`.
 #[derive(Debug, clap::Args)]
 pub struct FidArgs {
-    /// First set: a statistics file (.npz, pytorch-fid or fidlab) or a feature matrix (.npy, [N, D]).
-    pub a: PathBuf,
-    /// Second set, same kinds.
-    pub b: PathBuf,
+    /// The sets: two of a folder or .zip of images, a statistics file (.npz, pytorch-fid or fidlab) or a
+    /// feature matrix (.npy, [N, D]); one with --generator.
+    #[arg(required = true, num_args = 1..=2)]
+    pub inputs: Vec<PathBuf>,
+    /// Use a StyleGAN2 generator (G.safetensors + G.json, or an NVlabs .pkl) as the first set.
+    #[arg(long, value_name = "G")]
+    pub generator: Option<PathBuf>,
+    /// Images to generate with --generator (latents RandomState(--latent-seed).randn(N, z_dim), ψ = 1, constant noise).
+    #[arg(long, default_value_t = 50_000)]
+    pub num: usize,
+    /// Seed of the generator's latent stream.
+    #[arg(long, default_value_t = 0)]
+    pub latent_seed: u32,
+    #[command(flatten)]
+    pub net: NetworkArgs,
     /// Print a JSON object (fid, n_a, n_b, dims, diagnostics) instead of the bare number.
     #[arg(long)]
     pub json: bool,
@@ -24,8 +36,27 @@ pub struct FidArgs {
 
 /// Runs `fidlab fid`.
 pub fn run(args: FidArgs) -> anyhow::Result<()> {
-    let a = load_stats(&args.a)?;
-    let b = load_stats(&args.b)?;
+    let device = burn_models::device::parse_device(&args.net.device)?;
+    let mut extractor: Option<Extractor> = None;
+    let (a, b) = match (&args.generator, args.inputs.as_slice()) {
+        (None, [a, b]) => (
+            load_set(a, &args.net, &mut extractor, &device)?,
+            load_set(b, &args.net, &mut extractor, &device)?,
+        ),
+        (Some(g), [b]) => {
+            let e = Extractor::load(&args.net, &device)?;
+            let x = from_generator(g, args.num, args.latent_seed, &args.net, &e, false, &device)?;
+            let a = SetStats {
+                path: g.clone(),
+                gaussian: x.moments.gaussian()?,
+                provenance: Some(x.provenance),
+            };
+            extractor = Some(e);
+            (a, load_set(b, &args.net, &mut extractor, &device)?)
+        }
+        (None, _) => bail!("give two sets (or --generator G and one set)"),
+        (Some(_), _) => bail!("with --generator, give one other set"),
+    };
     if a.gaussian.dim() != b.gaussian.dim() {
         bail!(
             "feature dimensions differ: {} has D = {}, {} has D = {}",

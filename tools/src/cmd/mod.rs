@@ -2,6 +2,7 @@
 
 pub mod common;
 pub mod convert;
+pub mod extract;
 pub mod fid;
 pub mod generate;
 pub mod inspect;

@@ -6,6 +6,7 @@ use anyhow::{Context, bail};
 use fid_core::{Moments, StatsFile};
 
 use super::common::{InputKind, features_provenance, input_kind, read_features};
+use super::extract::{Extracted, Extractor, NetworkArgs, from_dataset, from_generator};
 
 /// Arguments of `fidlab stats`.
 #[derive(Debug, clap::Args)]
@@ -13,9 +14,23 @@ use super::common::{InputKind, features_provenance, input_kind, read_features};
 pub struct StatsArgs {
     #[command(subcommand)]
     action: Option<StatsAction>,
-    /// The set: a feature matrix (.npy, [N, D], f32 or f64).
-    #[arg(required = true)]
+    /// The set: a folder or .zip of images, or a feature matrix (.npy, [N, D], f32 or f64).
+    #[arg(required_unless_present = "generator")]
     input: Option<PathBuf>,
+    /// Use a StyleGAN2 generator (G.safetensors + G.json, or an NVlabs .pkl) instead of INPUT.
+    #[arg(long, value_name = "G", conflicts_with = "input")]
+    generator: Option<PathBuf>,
+    /// Images to generate with --generator (latents RandomState(--latent-seed).randn(N, z_dim), ψ = 1, constant noise).
+    #[arg(long, default_value_t = 50_000)]
+    num: usize,
+    /// Seed of the generator's latent stream.
+    #[arg(long, default_value_t = 0)]
+    latent_seed: u32,
+    /// Also write the [N, D] feature matrix (f32 .npy, in dataset order).
+    #[arg(long, value_name = "FEATS.npy")]
+    save_features: Option<PathBuf>,
+    #[command(flatten)]
+    net: NetworkArgs,
     /// Output statistics file (.npz; pytorch-fid-compatible, plus exact sums and provenance).
     #[arg(short, long, required = true)]
     output: Option<PathBuf>,
@@ -69,10 +84,44 @@ pub fn run(args: StatsArgs) -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    let (Some(input), Some(output)) = (args.input, args.output) else {
+    let Some(output) = args.output else {
         bail!("usage: fidlab stats INPUT -o OUT.npz");
     };
     check_output(&output, args.force)?;
+    if let Some(f) = &args.save_features {
+        check_output(f, args.force)?;
+    }
+    let keep = args.save_features.is_some();
+    let finish = |x: Extracted| -> anyhow::Result<()> {
+        if let (Some(path), Some(f)) = (&args.save_features, &x.features) {
+            f.write_npy(path)?;
+        }
+        let file = StatsFile::from_moments(x.moments, x.provenance)?;
+        file.write(&output)?;
+        eprintln!(
+            "{} images × {} dims → {}",
+            file.gaussian.count,
+            file.gaussian.dim(),
+            output.display()
+        );
+        Ok(())
+    };
+    if let Some(g) = &args.generator {
+        let device = burn_models::device::parse_device(&args.net.device)?;
+        let e = Extractor::load(&args.net, &device)?;
+        return finish(from_generator(
+            g,
+            args.num,
+            args.latent_seed,
+            &args.net,
+            &e,
+            keep,
+            &device,
+        )?);
+    }
+    let Some(input) = args.input.clone() else {
+        bail!("usage: fidlab stats INPUT -o OUT.npz");
+    };
     match input_kind(&input)? {
         InputKind::Features => {
             let feats = read_features(&input)?;
@@ -93,9 +142,10 @@ pub fn run(args: StatsArgs) -> anyhow::Result<()> {
             "{} is already a statistics file (use `fidlab stats merge` to combine files)",
             input.display()
         ),
-        InputKind::Images => bail!(
-            "{}: image folders and zips need a feature network; this build computes statistics from .npy features",
-            input.display()
-        ),
+        InputKind::Images => {
+            let device = burn_models::device::parse_device(&args.net.device)?;
+            let e = Extractor::load(&args.net, &device)?;
+            finish(from_dataset(&input, &args.net, &e, keep, &device)?)
+        }
     }
 }
