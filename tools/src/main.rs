@@ -20,6 +20,10 @@ enum Command {
     Fid(cmd::fid::FidArgs),
     /// Kernel Inception Distance between two feature matrices.
     Kid(cmd::kid::KidArgs),
+    /// Reweight a generated set to lower FID without changing any image (feature files in).
+    Resample(Box<cmd::resample::ResampleArgs>),
+    /// Compare the Top-1 ImageNet class histograms of two sets (saved logits).
+    Classes(cmd::classes::ClassesArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -28,6 +32,8 @@ fn main() -> std::process::ExitCode {
         Command::Stats(args) => cmd::stats::run(args),
         Command::Fid(args) => cmd::fid::run(args),
         Command::Kid(args) => cmd::kid::run(args),
+        Command::Resample(args) => cmd::resample::run(*args),
+        Command::Classes(args) => cmd::classes::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

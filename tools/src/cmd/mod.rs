@@ -1,6 +1,8 @@
 //! One module per subcommand: a clap `…Args` struct and a `run` function.
 
+pub mod classes;
 pub mod common;
 pub mod fid;
 pub mod kid;
+pub mod resample;
 pub mod stats;
