@@ -168,7 +168,8 @@ fn resample_prints_the_papers_lines_starts_at_the_whole_set_fid_and_lowers_the_l
         .collect();
     assert_eq!(weights.len(), 1, "{f:?}");
     assert!(weights[0].contains("-num_gen_300-seed_0-it_"), "{f:?}");
-    let w = npyz::NpyFile::new(&std::fs::read(outdir.join(weights[0])).unwrap()[..]).unwrap();
+    let bytes = std::fs::read(outdir.join(weights[0])).unwrap();
+    let w = npyz::NpyFile::new(&bytes[..]).unwrap();
     assert_eq!(w.shape(), &[300]);
     assert_eq!(w.into_vec::<f64>().unwrap().len(), 300);
     assert_eq!(
@@ -201,7 +202,7 @@ fn resume_reproduces_an_uninterrupted_run() {
         "0.05",
         "--no-plots",
     ];
-    let with = |n: &str| {
+    let with = |n: &'static str| {
         let mut v = vec!["--iterations", n];
         v.extend(common);
         v
