@@ -6,6 +6,7 @@
 pub mod clip;
 pub mod device;
 pub mod inception;
+pub mod labels;
 pub mod numpy_rng;
 pub mod pickle;
 pub mod seeded;

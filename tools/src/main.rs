@@ -26,6 +26,10 @@ enum Command {
     Inspect(cmd::inspect::InspectArgs),
     /// Write one network of a pickle or TorchScript archive to safetensors.
     Convert(cmd::convert::ConvertArgs),
+    /// Reweight a generated set to lower FID without changing any image (feature files in).
+    Resample(Box<cmd::resample::ResampleArgs>),
+    /// Compare the Top-1 ImageNet class histograms of two sets (saved logits).
+    Classes(cmd::classes::ClassesArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -37,6 +41,8 @@ fn main() -> std::process::ExitCode {
         Command::Generate(args) => cmd::generate::run(args),
         Command::Inspect(args) => cmd::inspect::run(args),
         Command::Convert(args) => cmd::convert::run(args),
+        Command::Resample(args) => cmd::resample::run(*args),
+        Command::Classes(args) => cmd::classes::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -1,5 +1,6 @@
 //! One module per subcommand: a clap `…Args` struct and a `run` function.
 
+pub mod classes;
 pub mod common;
 pub mod convert;
 pub mod extract;
@@ -7,4 +8,5 @@ pub mod fid;
 pub mod generate;
 pub mod inspect;
 pub mod kid;
+pub mod resample;
 pub mod stats;
