@@ -110,13 +110,14 @@ pub fn weighted_stats(features: &FeatureMatrix, w: &[f64]) -> Result<WeightedSta
     let zero = vec![0.0; d];
     let mut mean = vec![0.0; d];
     for_each_centred_chunk(features, &zero, |start, x| {
-        for j in 0..d {
-            let col = x.col(j);
-            let mut acc = 0.0;
-            for (i, v) in col.iter().enumerate() {
-                acc += p[start + i] * v;
-            }
-            mean[j] += acc;
+        for (j, m) in mean.iter_mut().enumerate() {
+            let acc: f64 = x
+                .col(j)
+                .iter()
+                .enumerate()
+                .map(|(i, v)| p[start + i] * v)
+                .sum();
+            *m += acc;
         }
     });
     mean.iter_mut().for_each(|m| *m /= total);
