@@ -35,7 +35,9 @@ pub fn parse_device(spec: &str) -> Result<Device, DeviceError> {
         Some((name, index)) => (name, Some(index)),
         None => (lower.as_str(), None),
     };
-    let err = || DeviceError { given: spec.to_string() };
+    let err = || DeviceError {
+        given: spec.to_string(),
+    };
     match (name, index) {
         ("cpu" | "flex", None) => Ok(Device::flex()),
         #[cfg(feature = "wgpu")]

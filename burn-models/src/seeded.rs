@@ -65,12 +65,7 @@ mod tests {
         assert_eq!(fnv1a64(""), 0xcbf2_9ce4_8422_2325);
     }
 
-    const EXPECTED_CONV_WEIGHT: [f32; 4] = [
-        -0.311_131_48,
-        0.160_079_9,
-        0.364_119_35,
-        0.105_524_9,
-    ];
+    const EXPECTED_CONV_WEIGHT: [f32; 4] = [-0.311_131_48, 0.160_079_9, 0.364_119_35, 0.105_524_9];
 
     #[test]
     fn values_are_in_range_and_spread() {

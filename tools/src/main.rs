@@ -6,7 +6,7 @@ use clap::{Parser, Subcommand};
 
 /// FID, CLIP-FID and KID with the exact TF-2015 Inception, sensitivity heatmaps and resampling.
 #[derive(Debug, Parser)]
-#[command(name = "fidlab", version, about, long_about = None)]
+#[command(name = "fidlab", version)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
