@@ -57,7 +57,7 @@ pub enum HeatmapError {
     /// Drawing the class chart failed.
     #[error("drawing the class chart: {0}")]
     Chart(String),
-    /// Anything the objective (Fréchet distance) reports.
-    #[error("Fréchet distance: {0}")]
-    Objective(String),
+    /// The Fréchet distance could not be evaluated (e.g. a failed eigendecomposition).
+    #[error("Fréchet distance")]
+    Frechet(#[from] fid_core::FidError),
 }

@@ -12,6 +12,7 @@
 
 pub mod cam;
 pub mod error;
+pub mod frechet;
 pub mod labels;
 pub mod overlay;
 pub mod parula;

@@ -8,7 +8,9 @@
 use burn::tensor::{DType, Device, Tensor, TensorData};
 use burn_models::device::test_device;
 use burn_models::seeded::seeded_values;
+use fid_core::Gaussian;
 use heatmaps::HeatmapError;
+use heatmaps::frechet::FrechetObjective;
 use heatmaps::sensitivity::{
     GeneratedStatistics, ObjectiveGradient, SplitNetwork, StatisticsObjective, sensitivity,
 };
@@ -129,46 +131,68 @@ fn online_update_equals_statistics_of_all_samples() {
     }
 }
 
-#[test]
-fn autodiff_gradient_matches_the_chain_rule() {
+/// Generated samples before the visualised image joins; real samples (both > C: full rank).
+const GEN_COUNT: usize = 30;
+const REAL_COUNT: usize = 40;
+
+/// Seeded toy statistics of `GEN_COUNT` generated and `REAL_COUNT` real samples.
+fn toy_statistics() -> ((Vec<f64>, Vec<f64>), (Vec<f64>, Vec<f64>)) {
+    let widen = |v: Vec<f32>| v.into_iter().map(f64::from).collect::<Vec<f64>>();
+    let gen_samples = widen(seeded_values("toy.gen", 0, GEN_COUNT * C, 0.5));
+    let real_samples = widen(seeded_values("toy.real", 0, REAL_COUNT * C, 0.7));
+    (moments(&gen_samples, C), moments(&real_samples, C))
+}
+
+/// Runs the pipeline with `objective` and checks the map against the host chain rule, and the
+/// chain rule itself against central finite differences of the objective along the features.
+fn check_chain_rule(objective: &dyn StatisticsObjective, gen: &(Vec<f64>, Vec<f64>)) {
     let device = test_device();
     let toy = Toy::new(&device);
-    // Generated statistics from 9 seeded samples, real statistics from 12.
-    let widen = |v: Vec<f32>| v.into_iter().map(f64::from).collect::<Vec<f64>>();
-    let gen_samples = widen(seeded_values("toy.gen", 0, 9 * C, 0.5));
-    let real_samples = widen(seeded_values("toy.real", 0, 12 * C, 0.7));
-    let (mu_g, cov_g) = moments(&gen_samples, C);
-    let (mu_r, cov_r) = moments(&real_samples, C);
-    let stats = GeneratedStatistics::new(9, &mu_g, &cov_g, &device).unwrap();
-    let objective = Quadratic {
-        mean: mu_r.clone(),
-        cov: cov_r.clone(),
-    };
-
+    let (mu_g, cov_g) = gen;
+    let stats = GeneratedStatistics::new(GEN_COUNT as u64, mu_g, cov_g, &device).unwrap();
     let img = image(&device);
-    let out = sensitivity(&toy, &objective, &stats, img.clone()).unwrap();
+    let out = sensitivity(&toy, objective, &stats, img.clone()).unwrap();
     assert_eq!((out.width, out.height), (8, 8));
     assert_eq!(out.logits.len(), K);
     assert!(out.map.iter().all(|&v| v >= 0.0));
 
-    // Host closed form.
-    let n = 10.0;
+    // Host: statistics with the image as the N-th sample, as a function of its features.
+    let n = (GEN_COUNT + 1) as f64;
     let f: Vec<f64> = out.features.iter().map(|&x| f64::from(x)).collect();
-    let d: Vec<f64> = f.iter().zip(&mu_g).map(|(a, b)| a - b).collect();
-    let mean: Vec<f64> = (0..C).map(|i| (n - 1.0) / n * mu_g[i] + f[i] / n).collect();
-    let cov: Vec<f64> = (0..C * C)
-        .map(|k| (n - 2.0) / (n - 1.0) * cov_g[k] + d[k / C] * d[k % C] / n)
-        .collect();
+    let with = |f: &[f64]| -> (Vec<f64>, Vec<f64>) {
+        let d: Vec<f64> = f.iter().zip(mu_g).map(|(a, b)| a - b).collect();
+        let mean = (0..C).map(|i| (n - 1.0) / n * mu_g[i] + f[i] / n).collect();
+        let cov = (0..C * C)
+            .map(|k| (n - 2.0) / (n - 1.0) * cov_g[k] + d[k / C] * d[k % C] / n)
+            .collect();
+        (mean, cov)
+    };
+    let (mean, cov) = with(&f);
     let g = objective.value_and_gradient(&mean, &cov).unwrap();
     assert!((g.value - out.distance).abs() <= 1e-9 * g.value.abs());
+    let d: Vec<f64> = f.iter().zip(mu_g).map(|(a, b)| a - b).collect();
     let df: Vec<f64> = (0..C)
         .map(|i| {
-            let sym: f64 = (0..C)
-                .map(|j| (g.cov[i * C + j] + g.cov[j * C + i]) * d[j])
-                .sum();
+            let sym: f64 = (0..C).map(|j| (g.cov[i * C + j] + g.cov[j * C + i]) * d[j]).sum();
             g.mean[i] / n + sym / n
         })
         .collect();
+    // Chain rule vs central differences (h = 1e-4; agreement to 1e-6 of the largest component).
+    let h = 1e-4;
+    let df_scale = df.iter().fold(0f64, |m, v| m.max(v.abs()));
+    for i in 0..C {
+        let mut fp = f.clone();
+        let mut fm = f.clone();
+        fp[i] += h;
+        fm[i] -= h;
+        let (mp, cp) = with(&fp);
+        let (mm, cm) = with(&fm);
+        let lp = objective.value_and_gradient(&mp, &cp).unwrap().value;
+        let lm = objective.value_and_gradient(&mm, &cm).unwrap().value;
+        let fd = (lp - lm) / (2.0 * h);
+        assert!((fd - df[i]).abs() <= 1e-6 * df_scale, "component {i}: {fd} vs {}", df[i]);
+    }
+    // pool3 is the 8×8 mean of A, so ∂L/∂A_c = (∂L/∂f_c) / 64 everywhere.
     let activation: Vec<f32> = toy.activation(img).into_data().try_into_vec().unwrap();
     let expected: Vec<f64> = (0..64)
         .map(|p| {
@@ -183,6 +207,25 @@ fn autodiff_gradient_matches_the_chain_rule() {
     for (a, b) in out.map.iter().zip(&expected) {
         assert!((f64::from(*a) - b).abs() <= 1e-5 * scale, "{a} vs {b}");
     }
+}
+
+#[test]
+fn autodiff_gradient_matches_the_chain_rule() {
+    let (gen, (mu_r, cov_r)) = toy_statistics();
+    check_chain_rule(&Quadratic { mean: mu_r, cov: cov_r }, &gen);
+}
+
+/// The same with the real objective: the Fréchet distance of `fid_core` (closed-form gradient
+/// `∂FD/∂C = I − S K^{-½} S`), checked by finite differences inside [`check_chain_rule`].
+#[test]
+fn frechet_gradient_reaches_the_activation() {
+    let (gen, (mu_r, cov_r)) = toy_statistics();
+    let real = Gaussian {
+        count: REAL_COUNT as u64,
+        mean: mu_r,
+        cov: faer::Mat::from_fn(C, C, |i, j| cov_r[i * C + j]),
+    };
+    check_chain_rule(&FrechetObjective::new(&real).unwrap(), &gen);
 }
 
 #[test]

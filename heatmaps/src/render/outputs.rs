@@ -67,6 +67,12 @@ impl ItemName {
     }
 }
 
+impl std::fmt::Display for ItemName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.tag())
+    }
+}
+
 /// Which optional outputs to write.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SaveOptions {
