@@ -4,4 +4,5 @@
 #![warn(missing_docs)]
 
 pub mod device;
+pub mod inception;
 pub mod seeded;
