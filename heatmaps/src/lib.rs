@@ -13,6 +13,7 @@
 pub mod cam;
 pub mod error;
 pub mod frechet;
+pub mod inception;
 pub mod labels;
 pub mod overlay;
 pub mod parula;

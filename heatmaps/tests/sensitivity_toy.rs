@@ -145,10 +145,10 @@ fn toy_statistics() -> ((Vec<f64>, Vec<f64>), (Vec<f64>, Vec<f64>)) {
 
 /// Runs the pipeline with `objective` and checks the map against the host chain rule, and the
 /// chain rule itself against central finite differences of the objective along the features.
-fn check_chain_rule(objective: &dyn StatisticsObjective, gen: &(Vec<f64>, Vec<f64>)) {
+fn check_chain_rule(objective: &dyn StatisticsObjective, generated: &(Vec<f64>, Vec<f64>)) {
     let device = test_device();
     let toy = Toy::new(&device);
-    let (mu_g, cov_g) = gen;
+    let (mu_g, cov_g) = generated;
     let stats = GeneratedStatistics::new(GEN_COUNT as u64, mu_g, cov_g, &device).unwrap();
     let img = image(&device);
     let out = sensitivity(&toy, objective, &stats, img.clone()).unwrap();
@@ -173,7 +173,9 @@ fn check_chain_rule(objective: &dyn StatisticsObjective, gen: &(Vec<f64>, Vec<f6
     let d: Vec<f64> = f.iter().zip(mu_g).map(|(a, b)| a - b).collect();
     let df: Vec<f64> = (0..C)
         .map(|i| {
-            let sym: f64 = (0..C).map(|j| (g.cov[i * C + j] + g.cov[j * C + i]) * d[j]).sum();
+            let sym: f64 = (0..C)
+                .map(|j| (g.cov[i * C + j] + g.cov[j * C + i]) * d[j])
+                .sum();
             g.mean[i] / n + sym / n
         })
         .collect();
@@ -190,7 +192,11 @@ fn check_chain_rule(objective: &dyn StatisticsObjective, gen: &(Vec<f64>, Vec<f6
         let lp = objective.value_and_gradient(&mp, &cp).unwrap().value;
         let lm = objective.value_and_gradient(&mm, &cm).unwrap().value;
         let fd = (lp - lm) / (2.0 * h);
-        assert!((fd - df[i]).abs() <= 1e-6 * df_scale, "component {i}: {fd} vs {}", df[i]);
+        assert!(
+            (fd - df[i]).abs() <= 1e-6 * df_scale,
+            "component {i}: {fd} vs {}",
+            df[i]
+        );
     }
     // pool3 is the 8×8 mean of A, so ∂L/∂A_c = (∂L/∂f_c) / 64 everywhere.
     let activation: Vec<f32> = toy.activation(img).into_data().try_into_vec().unwrap();
@@ -211,21 +217,27 @@ fn check_chain_rule(objective: &dyn StatisticsObjective, gen: &(Vec<f64>, Vec<f6
 
 #[test]
 fn autodiff_gradient_matches_the_chain_rule() {
-    let (gen, (mu_r, cov_r)) = toy_statistics();
-    check_chain_rule(&Quadratic { mean: mu_r, cov: cov_r }, &gen);
+    let (generated, (mu_r, cov_r)) = toy_statistics();
+    check_chain_rule(
+        &Quadratic {
+            mean: mu_r,
+            cov: cov_r,
+        },
+        &generated,
+    );
 }
 
 /// The same with the real objective: the Fréchet distance of `fid_core` (closed-form gradient
 /// `∂FD/∂C = I − S K^{-½} S`), checked by finite differences inside [`check_chain_rule`].
 #[test]
 fn frechet_gradient_reaches_the_activation() {
-    let (gen, (mu_r, cov_r)) = toy_statistics();
+    let (generated, (mu_r, cov_r)) = toy_statistics();
     let real = Gaussian {
         count: REAL_COUNT as u64,
         mean: mu_r,
         cov: faer::Mat::from_fn(C, C, |i, j| cov_r[i * C + j]),
     };
-    check_chain_rule(&FrechetObjective::new(&real).unwrap(), &gen);
+    check_chain_rule(&FrechetObjective::new(&real).unwrap(), &generated);
 }
 
 #[test]

@@ -20,6 +20,8 @@ enum Command {
     Fid(cmd::fid::FidArgs),
     /// Kernel Inception Distance between two feature matrices.
     Kid(cmd::kid::KidArgs),
+    /// FID sensitivity heatmaps: where the Fréchet distance reacts to each image.
+    Heatmaps(cmd::heatmaps::HeatmapsArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -28,6 +30,7 @@ fn main() -> std::process::ExitCode {
         Command::Stats(args) => cmd::stats::run(args),
         Command::Fid(args) => cmd::fid::run(args),
         Command::Kid(args) => cmd::kid::run(args),
+        Command::Heatmaps(args) => cmd::heatmaps::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -2,5 +2,6 @@
 
 pub mod common;
 pub mod fid;
+pub mod heatmaps;
 pub mod kid;
 pub mod stats;
