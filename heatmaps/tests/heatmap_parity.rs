@@ -89,11 +89,10 @@ fn network() -> &'static InceptionSplit {
     })
 }
 
-/// Ignored until the fixtures are committed: generate them with
-/// `/work/main/.venv-ref/bin/python scripts/heatmap_reference.py`, then run
+/// Slow on a CPU (full seeded Inception, 2048-d eigendecompositions per image):
 /// `cargo test -p heatmaps --test heatmap_parity -- --include-ignored`.
 #[test]
-#[ignore = "fixtures in tests/fixtures/fid_heatmap not generated yet (scripts/heatmap_reference.py)"]
+#[ignore = "slow: full seeded Inception and 2048-d eigendecompositions; run with --include-ignored"]
 fn heatmaps_match_torch_autograd() {
     let device = test_device();
     let (mean_r, cov_r) = seeded_statistics("real");
