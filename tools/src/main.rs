@@ -30,6 +30,8 @@ enum Command {
     Resample(Box<cmd::resample::ResampleArgs>),
     /// Compare the Top-1 ImageNet class histograms of two sets (saved logits).
     Classes(cmd::classes::ClassesArgs),
+    /// FID sensitivity heatmaps: where the Fréchet distance reacts to each image.
+    Heatmaps(cmd::heatmaps::HeatmapsArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -43,6 +45,7 @@ fn main() -> std::process::ExitCode {
         Command::Convert(args) => cmd::convert::run(args),
         Command::Resample(args) => cmd::resample::run(*args),
         Command::Classes(args) => cmd::classes::run(args),
+        Command::Heatmaps(args) => cmd::heatmaps::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

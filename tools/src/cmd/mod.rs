@@ -6,6 +6,7 @@ pub mod convert;
 pub mod extract;
 pub mod fid;
 pub mod generate;
+pub mod heatmaps;
 pub mod inspect;
 pub mod kid;
 pub mod resample;
