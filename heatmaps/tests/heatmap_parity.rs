@@ -89,10 +89,9 @@ fn network() -> &'static InceptionSplit {
     })
 }
 
-/// Slow on a CPU (full seeded Inception, 2048-d eigendecompositions per image):
-/// `cargo test -p heatmaps --test heatmap_parity -- --include-ignored`.
+/// The full seeded Inception and 2048-d eigendecompositions per image: about 30 s on 2 cores
+/// (`cargo test -p heatmaps --test heatmap_parity`).
 #[test]
-#[ignore = "slow: full seeded Inception and 2048-d eigendecompositions; run with --include-ignored"]
 fn heatmaps_match_torch_autograd() {
     let device = test_device();
     let (mean_r, cov_r) = seeded_statistics("real");

@@ -1,0 +1,124 @@
+//! `fidlab heatmaps --ref real.npz --gen gen.npz IMG… --outdir D --save-maps` end to end: overlays of each image's
+//! size and non-negative 8×8 maps. (The numbers themselves are checked against torch autograd in
+//! `heatmaps/tests/heatmap_parity.rs`.)
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use burn_models::inception::{PARITY_SEED, seeded_state_dict};
+use burn_models::seeded::seeded_values;
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/inception")
+}
+
+fn write_seeded_weights(path: &Path) {
+    let sd = seeded_state_dict(PARITY_SEED);
+    let views: Vec<(String, safetensors::tensor::TensorView<'_>)> = sd
+        .iter()
+        .map(|(name, data)| {
+            let view = safetensors::tensor::TensorView::new(
+                safetensors::Dtype::F32,
+                data.shape().to_vec(),
+                data.as_bytes(),
+            )
+            .unwrap();
+            (name.clone(), view)
+        })
+        .collect();
+    safetensors::serialize_to_file(views, None, path).unwrap();
+}
+
+/// Statistics of `n` seeded non-negative 2048-d features (pool3 is post-ReLU).
+fn write_stats(path: &Path, name: &str, n: usize) {
+    let data: Vec<f32> = seeded_values(name, 1, n * 2048, 1.0)
+        .iter()
+        .map(|x| x.abs())
+        .collect();
+    let mut m = fid_core::Moments::new(2048);
+    m.push_rows_f32(&data);
+    fid_core::StatsFile::from_moments(
+        m,
+        fid_core::Provenance::new("inception-v3-tf-2015-12-05", "pool3"),
+    )
+    .unwrap()
+    .write(path)
+    .unwrap();
+}
+
+#[test]
+fn heatmaps_of_image_files_against_two_stats_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let (real, gen_stats, weights, out) = (
+        dir.path().join("real.npz"),
+        dir.path().join("gen.npz"),
+        dir.path().join("w.safetensors"),
+        dir.path().join("out"),
+    );
+    write_stats(&real, "real", 2500);
+    write_stats(&gen_stats, "gen", 2499);
+    write_seeded_weights(&weights);
+    let images = [
+        fixtures().join("astronaut_299.png"),
+        fixtures().join("rocket_211x173.png"),
+    ];
+    let run = Command::new(env!("CARGO_BIN_EXE_fidlab"))
+        .args([
+            "heatmaps",
+            "--ref",
+            real.to_str().unwrap(),
+            "--gen",
+            gen_stats.to_str().unwrap(),
+        ])
+        .args([
+            "--inception-weights",
+            weights.to_str().unwrap(),
+            "--save-maps",
+            "--outdir",
+            out.to_str().unwrap(),
+        ])
+        .args(images.iter().map(|p| p.to_str().unwrap()))
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    for (stem, size) in [
+        ("astronaut_299", (299, 299)),
+        ("rocket_211x173", (211, 173)),
+    ] {
+        let overlay = image::open(out.join(format!("sensitivity_heatmap_{stem}.png"))).unwrap();
+        assert_eq!((overlay.width(), overlay.height()), size, "{stem}");
+        let map =
+            fid_core::FeatureMatrix::read_npy(&out.join(format!("sensitivity_map_{stem}.npy")))
+                .unwrap();
+        assert_eq!((map.rows(), map.cols()), (8, 8));
+        let values: Vec<f64> = (0..8).flat_map(|i| map.row_f64(i)).collect();
+        assert!(
+            values.iter().all(|v| *v >= 0.0 && v.is_finite()),
+            "{stem}: {values:?}"
+        );
+        assert!(values.iter().any(|v| *v > 0.0), "{stem}: all-zero map");
+    }
+    // A second run refuses to overwrite.
+    let again = Command::new(env!("CARGO_BIN_EXE_fidlab"))
+        .args([
+            "heatmaps",
+            "--ref",
+            real.to_str().unwrap(),
+            "--gen",
+            gen_stats.to_str().unwrap(),
+        ])
+        .args([
+            "--inception-weights",
+            weights.to_str().unwrap(),
+            "--outdir",
+            out.to_str().unwrap(),
+        ])
+        .arg(images[0].to_str().unwrap())
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+}
