@@ -135,8 +135,11 @@ fn online_update_equals_statistics_of_all_samples() {
 const GEN_COUNT: usize = 30;
 const REAL_COUNT: usize = 40;
 
+/// A mean and a row-major covariance.
+type MeanCov = (Vec<f64>, Vec<f64>);
+
 /// Seeded toy statistics of `GEN_COUNT` generated and `REAL_COUNT` real samples.
-fn toy_statistics() -> ((Vec<f64>, Vec<f64>), (Vec<f64>, Vec<f64>)) {
+fn toy_statistics() -> (MeanCov, MeanCov) {
     let widen = |v: Vec<f32>| v.into_iter().map(f64::from).collect::<Vec<f64>>();
     let gen_samples = widen(seeded_values("toy.gen", 0, GEN_COUNT * C, 0.5));
     let real_samples = widen(seeded_values("toy.real", 0, REAL_COUNT * C, 0.7));
