@@ -2,32 +2,13 @@
 //! size and non-negative 8×8 maps. (The numbers themselves are checked against torch autograd in
 //! `heatmaps/tests/heatmap_parity.rs`.)
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-use burn_models::inception::{PARITY_SEED, seeded_state_dict};
+mod common;
+
 use burn_models::seeded::seeded_values;
-
-fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/inception")
-}
-
-fn write_seeded_weights(path: &Path) {
-    let sd = seeded_state_dict(PARITY_SEED);
-    let views: Vec<(String, safetensors::tensor::TensorView<'_>)> = sd
-        .iter()
-        .map(|(name, data)| {
-            let view = safetensors::tensor::TensorView::new(
-                safetensors::Dtype::F32,
-                data.shape().to_vec(),
-                data.as_bytes(),
-            )
-            .unwrap();
-            (name.clone(), view)
-        })
-        .collect();
-    safetensors::serialize_to_file(views, None, path).unwrap();
-}
+use common::{inception_fixtures as fixtures, write_seeded_inception as write_seeded_weights};
 
 /// Statistics of `n` seeded non-negative 2048-d features (pool3 is post-ReLU).
 fn write_stats(path: &Path, name: &str, n: usize) {

@@ -3,31 +3,12 @@
 //! (`scripts/inception_reference.py`; the seeded weights are rebuilt here by
 //! `burn_models::inception::seeded_state_dict(PARITY_SEED)` and written to a safetensors file).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-use burn_models::inception::{PARITY_SEED, seeded_state_dict};
+mod common;
 
-fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/inception")
-}
-
-fn write_seeded_weights(path: &Path) {
-    let sd = seeded_state_dict(PARITY_SEED);
-    let views: Vec<(String, safetensors::tensor::TensorView<'_>)> = sd
-        .iter()
-        .map(|(name, data)| {
-            let view = safetensors::tensor::TensorView::new(
-                safetensors::Dtype::F32,
-                data.shape().to_vec(),
-                data.as_bytes(),
-            )
-            .unwrap();
-            (name.clone(), view)
-        })
-        .collect();
-    safetensors::serialize_to_file(views, None, path).unwrap();
-}
+use common::{inception_fixtures as fixtures, write_seeded_inception as write_seeded_weights};
 
 fn read_npy(path: &Path) -> Vec<f32> {
     match fid_core::FeatureMatrix::read_npy(path).unwrap() {

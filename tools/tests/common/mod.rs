@@ -1,0 +1,29 @@
+//! Helpers shared by the CLI tests.
+
+use std::path::{Path, PathBuf};
+
+use burn_models::inception::{PARITY_SEED, seeded_state_dict};
+
+/// The committed Inception parity photographs.
+pub fn inception_fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/inception")
+}
+
+/// Writes the seeded FID Inception (`seeded_state_dict(PARITY_SEED)`, the weights of the committed
+/// references) as a safetensors file with torchvision names.
+pub fn write_seeded_inception(path: &Path) {
+    let sd = seeded_state_dict(PARITY_SEED);
+    let views: Vec<(String, safetensors::tensor::TensorView<'_>)> = sd
+        .iter()
+        .map(|(name, data)| {
+            let view = safetensors::tensor::TensorView::new(
+                safetensors::Dtype::F32,
+                data.shape().to_vec(),
+                data.as_bytes(),
+            )
+            .unwrap();
+            (name.clone(), view)
+        })
+        .collect();
+    safetensors::serialize_to_file(views, None, path).unwrap();
+}
