@@ -1,5 +1,8 @@
 //! Helpers shared by the CLI tests.
 
+// Each test binary compiles this module and uses a subset of it.
+#![allow(dead_code)]
+
 use std::path::{Path, PathBuf};
 
 use burn_models::inception::{PARITY_SEED, seeded_state_dict};
