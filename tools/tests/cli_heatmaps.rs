@@ -43,21 +43,17 @@ fn heatmaps_of_image_files_against_two_stats_files() {
         fixtures().join("astronaut_299.png"),
         fixtures().join("rocket_211x173.png"),
     ];
-    let run = Command::new(env!("CARGO_BIN_EXE_fidlab"))
-        .args([
-            "heatmaps",
-            "--ref",
-            real.to_str().unwrap(),
-            "--gen",
-            gen_stats.to_str().unwrap(),
-        ])
-        .args([
-            "--inception-weights",
-            weights.to_str().unwrap(),
-            "--save-maps",
-            "--outdir",
-            out.to_str().unwrap(),
-        ])
+    // `fidlab heatmaps` against the two stats files, writing into `out`.
+    let heatmaps = || {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_fidlab"));
+        cmd.args(["heatmaps", "--ref", real.to_str().unwrap()])
+            .args(["--gen", gen_stats.to_str().unwrap()])
+            .args(["--inception-weights", weights.to_str().unwrap()])
+            .args(["--outdir", out.to_str().unwrap()]);
+        cmd
+    };
+    let run = heatmaps()
+        .arg("--save-maps")
         .args(images.iter().map(|p| p.to_str().unwrap()))
         .output()
         .unwrap();
@@ -84,20 +80,7 @@ fn heatmaps_of_image_files_against_two_stats_files() {
         assert!(values.iter().any(|v| *v > 0.0), "{stem}: all-zero map");
     }
     // A second run refuses to overwrite.
-    let again = Command::new(env!("CARGO_BIN_EXE_fidlab"))
-        .args([
-            "heatmaps",
-            "--ref",
-            real.to_str().unwrap(),
-            "--gen",
-            gen_stats.to_str().unwrap(),
-        ])
-        .args([
-            "--inception-weights",
-            weights.to_str().unwrap(),
-            "--outdir",
-            out.to_str().unwrap(),
-        ])
+    let again = heatmaps()
         .arg(images[0].to_str().unwrap())
         .output()
         .unwrap();
