@@ -131,15 +131,35 @@ pub enum WeightsError {
     },
 }
 
-/// `$FIDLAB_CACHE`, else `<user cache dir>/fidlab`.
+/// Environment variable that overrides the weights cache directory.
+pub const CACHE_ENV: &str = "FIDLAB_CACHE";
+
+/// `$FIDLAB_CACHE`, else `<user cache dir>/fidlab` (`~/.cache/fidlab` on Linux).
 pub fn cache_dir() -> Result<PathBuf, WeightsError> {
-    match std::env::var_os("FIDLAB_CACHE") {
+    cache_dir_from(std::env::var_os(CACHE_ENV))
+}
+
+/// [`cache_dir`] given the value of `$FIDLAB_CACHE`.
+fn cache_dir_from(var: Option<std::ffi::OsString>) -> Result<PathBuf, WeightsError> {
+    match var {
         Some(dir) if !dir.is_empty() => Ok(PathBuf::from(dir)),
         _ => dirs::cache_dir()
             .map(|d| d.join("fidlab"))
             .ok_or(WeightsError::NoCacheDir),
     }
 }
+
+/// Opens the body of a URL for reading, or says why it cannot.
+pub(crate) type Downloader = fn(&str) -> Result<Box<dyn Read>, String>;
+
+/// The HTTPS client of this build; `None` without the `download` feature.
+#[cfg(feature = "download")]
+const HTTP_GET: Option<Downloader> = Some(|url| {
+    let response = ureq::get(url).call().map_err(|e| e.to_string())?;
+    Ok(Box::new(response.into_body().into_reader()))
+});
+#[cfg(not(feature = "download"))]
+const HTTP_GET: Option<Downloader> = None;
 
 impl WeightsFile {
     /// Where this file lives in the cache.
@@ -157,12 +177,42 @@ impl WeightsFile {
 
     /// [`fetch`](Self::fetch) with an explicit cache directory.
     pub fn fetch_into(&self, dir: &Path, flag: &'static str) -> Result<PathBuf, WeightsError> {
+        self.fetch_with(dir, flag, HTTP_GET)
+    }
+
+    /// [`fetch_into`](Self::fetch_into) with the downloader spelled out (tests pass fakes).
+    pub(crate) fn fetch_with(
+        &self,
+        dir: &Path,
+        flag: &'static str,
+        get: Option<Downloader>,
+    ) -> Result<PathBuf, WeightsError> {
         let path = dir.join(self.file_name);
         if path.exists() {
             self.verify(&path)?;
             return Ok(path);
         }
-        self.download(&path, flag)?;
+        let Some(get) = get else {
+            return Err(WeightsError::NotCached {
+                file_name: self.file_name,
+                url: self.url,
+                expected: path,
+                sha256: self.sha256,
+                flag,
+            });
+        };
+        let fail = |message: String| WeightsError::Download {
+            url: self.url,
+            message,
+            expected: path.clone(),
+            sha256: self.sha256,
+            flag,
+        };
+        let mut reader = get(self.url).map_err(fail)?;
+        write_verified(&path, self, &mut reader).map_err(|e| match e {
+            WeightsError::Io { source, .. } => fail(source.to_string()),
+            other => other,
+        })?;
         Ok(path)
     }
 
@@ -178,36 +228,6 @@ impl WeightsFile {
             });
         }
         Ok(())
-    }
-
-    #[cfg(not(feature = "download"))]
-    fn download(&self, path: &Path, flag: &'static str) -> Result<(), WeightsError> {
-        Err(WeightsError::NotCached {
-            file_name: self.file_name,
-            url: self.url,
-            expected: path.to_path_buf(),
-            sha256: self.sha256,
-            flag,
-        })
-    }
-
-    #[cfg(feature = "download")]
-    fn download(&self, path: &Path, flag: &'static str) -> Result<(), WeightsError> {
-        let fail = |message: String| WeightsError::Download {
-            url: self.url,
-            message,
-            expected: path.to_path_buf(),
-            sha256: self.sha256,
-            flag,
-        };
-        let response = ureq::get(self.url)
-            .call()
-            .map_err(|e| fail(e.to_string()))?;
-        let mut reader = response.into_body().into_reader();
-        write_verified(path, self, &mut reader).map_err(|e| match e {
-            WeightsError::Io { source, .. } => fail(source.to_string()),
-            other => other,
-        })
     }
 }
 
@@ -268,7 +288,8 @@ pub fn sha256_file(path: &Path) -> Result<String, WeightsError> {
     Ok(hex(&hasher.finalize()))
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Lower-case hex of a digest.
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -379,5 +400,81 @@ mod tests {
         write_verified(&path, &FAKE, &mut &b"abc"[..]).unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"abc");
         assert_eq!(sha256_file(&path).unwrap(), FAKE.sha256);
+    }
+
+    #[test]
+    fn cache_dir_honours_env() {
+        let dir = std::env::temp_dir().join("fidlab-cache-test");
+        assert_eq!(
+            cache_dir_from(Some(dir.clone().into_os_string())).unwrap(),
+            dir
+        );
+        if let Ok(default) = cache_dir_from(None) {
+            assert!(default.ends_with("fidlab"));
+        }
+    }
+
+    fn offline(_url: &str) -> Result<Box<dyn Read>, String> {
+        Err("connection refused".to_string())
+    }
+
+    /// Serves the bytes FAKE's checksum is of.
+    fn serves_abc(_url: &str) -> Result<Box<dyn Read>, String> {
+        Ok(Box::new(&b"abc"[..]))
+    }
+
+    /// Serves other bytes.
+    fn serves_abd(_url: &str) -> Result<Box<dyn Read>, String> {
+        Ok(Box::new(&b"abd"[..]))
+    }
+
+    #[test]
+    fn offline_and_no_download_errors_name_url_path_and_flag() {
+        let dir = tempfile::tempdir().unwrap();
+        let expected = dir.path().join(FAKE.file_name);
+        for get in [Some(offline as Downloader), None] {
+            let err = FAKE
+                .fetch_with(dir.path(), "--fake-weights", get)
+                .unwrap_err()
+                .to_string();
+            for part in [
+                FAKE.url,
+                &expected.display().to_string(),
+                FAKE.sha256,
+                "--fake-weights FILE",
+            ] {
+                assert!(err.contains(part), "{part:?} missing from: {err}");
+            }
+            assert!(get.is_none() || err.contains("connection refused"), "{err}");
+        }
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn download_lands_only_when_the_hash_matches_and_a_bad_cache_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FAKE.file_name);
+        let err = FAKE
+            .fetch_with(dir.path(), "--w", Some(serves_abd))
+            .unwrap_err();
+        assert!(matches!(err, WeightsError::Checksum { .. }), "{err}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        let got = FAKE
+            .fetch_with(dir.path(), "--w", Some(serves_abc))
+            .unwrap();
+        assert_eq!(got, path);
+        assert_eq!(std::fs::read(&path).unwrap(), b"abc");
+        // A cached, verified file is used without downloading.
+        assert_eq!(
+            FAKE.fetch_with(dir.path(), "--w", Some(offline)).unwrap(),
+            path
+        );
+        // A corrupt cached file is an error and stays as it is.
+        std::fs::write(&path, b"xyz").unwrap();
+        let err = FAKE
+            .fetch_with(dir.path(), "--w", Some(serves_abc))
+            .unwrap_err();
+        assert!(matches!(err, WeightsError::Checksum { .. }), "{err}");
+        assert_eq!(std::fs::read(&path).unwrap(), b"xyz");
     }
 }

@@ -163,21 +163,14 @@ impl Inception {
     /// `Inception::load(InceptionWeights::DEFAULT, &device)`, `Inception::load(PathBuf::from("w.pth"), &device)`,
     /// or `Inception::load(Option<PathBuf>, &device)` (the CLI's `--inception-weights`, default when `None`).
     pub fn load(source: impl Into<WeightsSource>, device: &Device) -> Result<Self, WeightsError> {
-        let (path, expected) = match source.into() {
-            WeightsSource::Catalogue(w) => (weights::fetch(w)?, Some(w)),
-            WeightsSource::File(p) => (p, None),
+        let (path, file_sha) = match source.into() {
+            // `fetch` has checked the file's SHA-256 against the catalogue.
+            WeightsSource::Catalogue(w) => (w.fetch()?, w.sha256().to_string()),
+            WeightsSource::File(p) => {
+                let sha = crate::weights::sha256_file(&p)?;
+                (p, sha)
+            }
         };
-        let file_sha = weights::file_sha256(&path)?;
-        if let Some(w) = expected
-            && file_sha != w.sha256()
-        {
-            return Err(WeightsError::Checksum {
-                path,
-                expected_name: w.file_name().to_string(),
-                expected: w.sha256().to_string(),
-                actual: file_sha,
-            });
-        }
         Self::load_file(&path, Some(file_sha), device)
     }
 

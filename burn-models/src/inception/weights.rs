@@ -9,8 +9,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use burn::module::{Module, ModuleVisitor, Param};
@@ -19,12 +18,13 @@ use burn_store::{ModuleStore, PytorchStore, SafetensorsStore};
 use sha2::{Digest, Sha256};
 
 use super::{Inception, InceptionConfig};
+use crate::weights::{WeightsFile, hex};
 
 /// Tensors by checkpoint name (torchvision / pytorch-fid layout).
 pub type StateDict = BTreeMap<String, TensorData>;
 
-/// Environment variable that overrides the weights cache directory.
-pub const CACHE_ENV: &str = "FIDLAB_CACHE";
+/// The command-line option that takes a local Inception weights file (named in errors).
+pub const INCEPTION_WEIGHTS_FLAG: &str = "--inception-weights";
 
 /// Known Inception weight files.
 ///
@@ -49,47 +49,74 @@ impl InceptionWeights {
         InceptionWeights::TorchFidelity,
     ];
 
-    /// Download URL.
-    pub fn url(self) -> &'static str {
-        match self {
-            Self::PytorchFid => {
-                "https://github.com/mseitzer/pytorch-fid/releases/download/fid_weights/pt_inception-2015-12-05-6726825d.pth"
-            }
-            Self::TorchFidelity => {
-                "https://github.com/toshas/torch-fidelity/releases/download/v0.2.0/weights-inception-2015-12-05-6726825d.pth"
-            }
+    /// The catalogue entry: cache path (`inception/NAME`), URL, SHA-256, size, licence and provenance.
+    pub fn file(self) -> WeightsFile {
+        const SHA256: &str = "6726825d0af5f729cebd5821db510b11b1cfad8faad88a03f1befd49fb9129b2";
+        const SIZE: u64 = 95_628_359;
+        const LICENCE: &str = "Apache-2.0 (TensorFlow models, inception-2015-12-05; converted by pytorch-fid, Apache-2.0)";
+        const PROVENANCE: &str = "TF inception-2015-12-05 graph \
+             (http://download.tensorflow.org/models/image/imagenet/inception-2015-12-05.tgz) \
+             ported to a torchvision Inception3 state dict with a 1008-way fc";
+        let (file_name, url) = match self {
+            Self::PytorchFid => (
+                "inception/pt_inception-2015-12-05-6726825d.pth",
+                "https://github.com/mseitzer/pytorch-fid/releases/download/fid_weights/pt_inception-2015-12-05-6726825d.pth",
+            ),
+            Self::TorchFidelity => (
+                "inception/weights-inception-2015-12-05-6726825d.pth",
+                "https://github.com/toshas/torch-fidelity/releases/download/v0.2.0/weights-inception-2015-12-05-6726825d.pth",
+            ),
+        };
+        WeightsFile {
+            file_name,
+            url,
+            sha256: SHA256,
+            size: SIZE,
+            licence: LICENCE,
+            provenance: PROVENANCE,
         }
     }
 
-    /// File name in the cache.
+    /// Download URL.
+    pub fn url(self) -> &'static str {
+        self.file().url
+    }
+
+    /// File name (the last part of the URL; cached as `inception/NAME`).
     pub fn file_name(self) -> &'static str {
         self.url().rsplit('/').next().unwrap_or("inception.pth")
     }
 
     /// SHA-256 of the file (hex).
     pub fn sha256(self) -> &'static str {
-        "6726825d0af5f729cebd5821db510b11b1cfad8faad88a03f1befd49fb9129b2"
+        self.file().sha256
     }
 
     /// Size in bytes.
     pub fn size(self) -> u64 {
-        95_628_359
+        self.file().size
     }
 
     /// Licence of the weights.
     pub fn licence(self) -> &'static str {
-        "Apache-2.0 (TensorFlow models, inception-2015-12-05; converted by pytorch-fid, Apache-2.0)"
+        self.file().licence
     }
 
     /// Where the weights come from.
     pub fn provenance(self) -> &'static str {
-        "TF inception-2015-12-05 graph (http://download.tensorflow.org/models/image/imagenet/inception-2015-12-05.tgz) \
-         ported to a torchvision Inception3 state dict with a 1008-way fc"
+        self.file().provenance
     }
 
     /// Where this file is cached: `$FIDLAB_CACHE/inception/NAME`, else `<user cache dir>/fidlab/inception/NAME`.
     pub fn cache_path(self) -> Result<PathBuf, WeightsError> {
-        Ok(cache_dir()?.join("inception").join(self.file_name()))
+        Ok(self.file().cache_path()?)
+    }
+
+    /// The cached file, SHA-256 checked; downloaded into the cache first if it is not there (see
+    /// [`WeightsFile::fetch`]: the download streams into a temporary file that is renamed into place only when its
+    /// hash matches). Offline, the error names the URL, the cache path and `--inception-weights FILE`.
+    pub fn fetch(self) -> Result<PathBuf, WeightsError> {
+        Ok(self.file().fetch(INCEPTION_WEIGHTS_FLAG)?)
     }
 }
 
@@ -207,39 +234,9 @@ pub enum WeightsError {
         /// Its dtype.
         dtype: DType,
     },
-    /// The file's SHA-256 is not the catalogue's.
-    #[error(
-        "{path}: SHA-256 is {actual}, expected {expected}; the file is corrupt or not {expected_name}"
-    )]
-    Checksum {
-        /// The file.
-        path: PathBuf,
-        /// Catalogue entry name.
-        expected_name: String,
-        /// Catalogue hash.
-        expected: String,
-        /// Hash of the file.
-        actual: String,
-    },
-    /// The weights are not cached and could not be downloaded.
-    #[error(
-        "Inception weights not found at {path} and the download from {url} failed: {reason}\n\
-         Download the file yourself (SHA-256 {sha256}) and either place it at {path} or pass \
-         `--inception-weights FILE`."
-    )]
-    Download {
-        /// URL tried.
-        url: String,
-        /// Expected cache path.
-        path: PathBuf,
-        /// Expected SHA-256.
-        sha256: String,
-        /// Why it failed.
-        reason: String,
-    },
-    /// Neither `$FIDLAB_CACHE` nor a user cache directory is available.
-    #[error("no cache directory: set {CACHE_ENV} or pass `--inception-weights FILE`")]
-    NoCacheDir,
+    /// Finding, downloading or verifying a catalogue file failed (cache, checksum, network).
+    #[error(transparent)]
+    File(#[from] crate::weights::WeightsError),
 }
 
 /// Missing, unexpected and misshaped tensors, as found when checking a [`StateDict`] against the network.
@@ -286,123 +283,6 @@ impl fmt::Display for KeyMismatch {
             .collect();
         list(f, "misshaped", misshaped)
     }
-}
-
-/// The weights cache directory: `$FIDLAB_CACHE`, else `<user cache dir>/fidlab` (e.g. `~/.cache/fidlab`).
-pub fn cache_dir() -> Result<PathBuf, WeightsError> {
-    cache_dir_from(std::env::var_os(CACHE_ENV))
-}
-
-/// [`cache_dir`] given the value of `$FIDLAB_CACHE`.
-fn cache_dir_from(var: Option<std::ffi::OsString>) -> Result<PathBuf, WeightsError> {
-    match var {
-        Some(dir) if !dir.is_empty() => Ok(PathBuf::from(dir)),
-        _ => dirs::cache_dir()
-            .map(|d| d.join("fidlab"))
-            .ok_or(WeightsError::NoCacheDir),
-    }
-}
-
-/// SHA-256 (hex) of a file.
-pub fn file_sha256(path: &Path) -> Result<String, WeightsError> {
-    let io_err = |source| WeightsError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut file = File::open(path).map_err(io_err)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = file.read(&mut buf).map_err(io_err)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Ok(hex(&hasher.finalize()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The local path of a catalogue entry, downloading it into the cache if it is not there yet.
-///
-/// A cached file is trusted by name; a download is hashed while it streams into a temporary file in the cache
-/// directory and only renamed into place when its SHA-256 matches, so a partial or corrupt download never lands in
-/// the cache.
-pub fn fetch(weights: InceptionWeights) -> Result<PathBuf, WeightsError> {
-    fetch_with(
-        weights.url(),
-        weights.sha256(),
-        &weights.cache_path()?,
-        download_into,
-    )
-}
-
-/// A function that streams a URL into a file and returns the SHA-256 (hex) of what it wrote.
-type Downloader = fn(&str, &mut File) -> Result<String, String>;
-
-/// [`fetch`] with the URL, hash, cache path and downloader spelled out (tests pass a fake downloader).
-fn fetch_with(
-    url: &str,
-    sha256: &str,
-    path: &Path,
-    download: Downloader,
-) -> Result<PathBuf, WeightsError> {
-    if path.is_file() {
-        return Ok(path.to_path_buf());
-    }
-    let fail = |reason: String| WeightsError::Download {
-        url: url.to_string(),
-        path: path.to_path_buf(),
-        sha256: sha256.to_string(),
-        reason,
-    };
-    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| fail(format!("cannot create {}: {e}", dir.display())))?;
-    let mut tmp = tempfile::NamedTempFile::new_in(&dir)
-        .map_err(|e| fail(format!("cannot write in {}: {e}", dir.display())))?;
-    let actual = download(url, tmp.as_file_mut()).map_err(fail)?;
-    if actual != sha256 {
-        // Dropping `tmp` deletes the partial file.
-        return Err(WeightsError::Checksum {
-            path: path.to_path_buf(),
-            expected_name: url.rsplit('/').next().unwrap_or(url).to_string(),
-            expected: sha256.to_string(),
-            actual,
-        });
-    }
-    tmp.persist(path).map_err(|e| WeightsError::Io {
-        path: path.to_path_buf(),
-        source: e.error,
-    })?;
-    Ok(path.to_path_buf())
-}
-
-/// Streams `url` into `out`, returning the SHA-256 of what was written.
-#[cfg(feature = "download")]
-fn download_into(url: &str, out: &mut File) -> Result<String, String> {
-    let response = ureq::get(url).call().map_err(|e| e.to_string())?;
-    let mut reader = response.into_body().into_reader();
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = reader.read(&mut buf).map_err(|e| e.to_string())?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-        out.write_all(&buf[..n]).map_err(|e| e.to_string())?;
-    }
-    out.sync_all().map_err(|e| e.to_string())?;
-    Ok(hex(&hasher.finalize()))
-}
-
-#[cfg(not(feature = "download"))]
-fn download_into(_url: &str, _out: &mut File) -> Result<String, String> {
-    Err("this build has no download support (burn-models feature `download`)".to_string())
 }
 
 /// Reads weights into a [`StateDict`] with torchvision names, by extension: a PyTorch state dict (`.pth`, `.pt`,
@@ -789,6 +669,27 @@ mod tests {
                 "{w}: name carries the hash prefix"
             );
             assert_eq!(w.sha256().len(), 64);
+            assert_eq!(w.file().file_name, format!("inception/{}", w.file_name()));
+        }
+    }
+
+    #[test]
+    fn offline_error_names_url_cache_path_and_flag() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = InceptionWeights::DEFAULT;
+        let err = WeightsError::from(
+            w.file()
+                .fetch_with(dir.path(), INCEPTION_WEIGHTS_FLAG, None)
+                .unwrap_err(),
+        )
+        .to_string();
+        let expected = dir.path().join("inception").join(w.file_name());
+        for part in [
+            w.url(),
+            &expected.display().to_string(),
+            "--inception-weights FILE",
+        ] {
+            assert!(err.contains(part), "{part:?} missing from: {err}");
         }
     }
 
@@ -918,76 +819,6 @@ mod tests {
                 && text.contains("1 unexpected")
                 && text.contains("expected [1008], found [1000]"),
             "{text}"
-        );
-    }
-
-    #[test]
-    fn cache_dir_honours_env() {
-        let dir = std::env::temp_dir().join("fidlab-cache-test");
-        assert_eq!(
-            cache_dir_from(Some(dir.clone().into_os_string())).unwrap(),
-            dir
-        );
-        if let Ok(default) = cache_dir_from(None) {
-            assert!(default.ends_with("fidlab"));
-        }
-    }
-
-    fn offline(_url: &str, _out: &mut File) -> Result<String, String> {
-        Err("connection refused".to_string())
-    }
-
-    fn writes_hello(_url: &str, out: &mut File) -> Result<String, String> {
-        out.write_all(b"hello").map_err(|e| e.to_string())?;
-        Ok(hex(&Sha256::digest(b"hello")))
-    }
-
-    #[test]
-    fn offline_error_names_url_path_and_flag() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("inception").join("w.pth");
-        let w = InceptionWeights::DEFAULT;
-        let err = fetch_with(w.url(), w.sha256(), &path, offline)
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains(w.url()) && err.contains(&path.display().to_string()),
-            "{err}"
-        );
-        assert!(
-            err.contains("--inception-weights FILE") && err.contains("connection refused"),
-            "{err}"
-        );
-        assert!(!path.exists());
-    }
-
-    #[test]
-    fn download_lands_only_when_the_hash_matches() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("w.pth");
-        let err = fetch_with(
-            "https://example.invalid/w.pth",
-            &"0".repeat(64),
-            &path,
-            writes_hello,
-        )
-        .unwrap_err();
-        assert!(matches!(err, WeightsError::Checksum { .. }), "{err}");
-        assert_eq!(
-            std::fs::read_dir(dir.path()).unwrap().count(),
-            0,
-            "no partial file left behind"
-        );
-        let good = hex(&Sha256::digest(b"hello"));
-        assert_eq!(
-            fetch_with("https://example.invalid/w.pth", &good, &path, writes_hello).unwrap(),
-            path
-        );
-        assert_eq!(std::fs::read(&path).unwrap(), b"hello");
-        // A cached file is used as is.
-        assert_eq!(
-            fetch_with("https://example.invalid/w.pth", &good, &path, offline).unwrap(),
-            path
         );
     }
 }
