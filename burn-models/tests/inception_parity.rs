@@ -169,6 +169,32 @@ fn check_against(prefix: &str, preprocess: Preprocess) {
     }
 }
 
+/// The parity checks run where `FIDLAB_TEST_DEVICE` says: the network's parameters and its outputs live on that
+/// device (with `wgpu:cpu`, a wgpu device on Mesa's lavapipe), not on a CPU fallback.
+#[test]
+fn network_and_outputs_live_on_the_test_device() {
+    let device = test_device();
+    let name = format!("{device:?}");
+    eprintln!("test device: {name}");
+    assert_eq!(net().device(), device);
+    let (bytes, shape) = image("chelsea_256.png");
+    let out = net().forward_u8(&bytes, shape, Preprocess::Tf).unwrap();
+    assert_eq!(out.pool3.device(), device);
+    let backend = match std::env::var("FIDLAB_TEST_DEVICE") {
+        Ok(spec) => spec.split(':').next().unwrap().to_ascii_lowercase(),
+        Err(_) => "flex".to_string(),
+    };
+    let backend = if backend == "cpu" {
+        "flex".to_string()
+    } else {
+        backend
+    };
+    assert!(
+        name.to_ascii_lowercase().contains(&backend),
+        "FIDLAB_TEST_DEVICE asks for {backend}, the test device is {name}"
+    );
+}
+
 /// `tf` preprocessing (TF1 bilinear, `(x − 128)/128`) against torch-fidelity's `FeatureExtractorInceptionV3`.
 #[test]
 fn tf_preprocessing_matches_torch_fidelity() {
