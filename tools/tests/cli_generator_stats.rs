@@ -3,22 +3,13 @@
 //! `RandomState(0).randn(1, z_dim)`, i.e. seed 0; PNG is lossless, so the uint8 images are the same).
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 mod common;
 
-use common::write_seeded_inception;
+use common::{run_ok, write_seeded_inception};
 
 fn fidlab(args: &[&str]) {
-    let out = Command::new(env!("CARGO_BIN_EXE_fidlab"))
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_ok(common::fidlab().args(args));
 }
 
 fn rows(path: &Path) -> Vec<Vec<f64>> {

@@ -3,12 +3,13 @@
 //! `heatmaps/tests/heatmap_parity.rs`.)
 
 use std::path::Path;
-use std::process::Command;
 
 mod common;
 
 use burn_models::seeded::seeded_values;
-use common::{inception_fixtures as fixtures, write_seeded_inception as write_seeded_weights};
+use common::{
+    inception_fixtures as fixtures, run_ok, write_seeded_inception as write_seeded_weights,
+};
 
 /// Statistics of `n` seeded non-negative 2048-d features (pool3 is post-ReLU).
 fn write_stats(path: &Path, name: &str, n: usize) {
@@ -45,22 +46,17 @@ fn heatmaps_of_image_files_against_two_stats_files() {
     ];
     // `fidlab heatmaps` against the two stats files, writing into `out`.
     let heatmaps = || {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_fidlab"));
+        let mut cmd = common::fidlab();
         cmd.args(["heatmaps", "--ref", real.to_str().unwrap()])
             .args(["--gen", gen_stats.to_str().unwrap()])
             .args(["--inception-weights", weights.to_str().unwrap()])
             .args(["--outdir", out.to_str().unwrap()]);
         cmd
     };
-    let run = heatmaps()
-        .arg("--save-maps")
-        .args(images.iter().map(|p| p.to_str().unwrap()))
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
+    run_ok(
+        heatmaps()
+            .arg("--save-maps")
+            .args(images.iter().map(|p| p.to_str().unwrap())),
     );
     for (stem, size) in [
         ("astronaut_299", (299, 299)),

@@ -4,11 +4,12 @@
 //! `burn_models::inception::seeded_state_dict(PARITY_SEED)` and written to a safetensors file).
 
 use std::path::Path;
-use std::process::Command;
 
 mod common;
 
-use common::{inception_fixtures as fixtures, write_seeded_inception as write_seeded_weights};
+use common::{
+    fidlab, inception_fixtures as fixtures, run_ok, write_seeded_inception as write_seeded_weights,
+};
 
 fn read_npy(path: &Path) -> Vec<f32> {
     match fid_core::FeatureMatrix::read_npy(path).unwrap() {
@@ -38,26 +39,21 @@ fn stats_of_a_folder_matches_the_references_for_both_preprocessings() {
     ] {
         let feats = dir.path().join(format!("{preprocess}.npy"));
         let stats = dir.path().join(format!("{preprocess}.npz"));
-        let out = Command::new(env!("CARGO_BIN_EXE_fidlab"))
-            .args([
-                "stats",
-                images.to_str().unwrap(),
-                "-o",
-                stats.to_str().unwrap(),
-            ])
-            .args([
-                "--inception-weights",
-                weights.to_str().unwrap(),
-                "--preprocess",
-                preprocess,
-            ])
-            .args(["--batch", "3", "--save-features", feats.to_str().unwrap()])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        run_ok(
+            fidlab()
+                .args([
+                    "stats",
+                    images.to_str().unwrap(),
+                    "-o",
+                    stats.to_str().unwrap(),
+                ])
+                .args([
+                    "--inception-weights",
+                    weights.to_str().unwrap(),
+                    "--preprocess",
+                    preprocess,
+                ])
+                .args(["--batch", "3", "--save-features", feats.to_str().unwrap()]),
         );
         let ours = read_npy(&feats);
         let expected = read_npy(&fixtures().join(reference));

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use burn_models::inception::{PARITY_SEED, seeded_state_dict};
 
@@ -29,4 +30,20 @@ pub fn write_seeded_inception(path: &Path) {
         })
         .collect();
     safetensors::serialize_to_file(views, None, path).unwrap();
+}
+
+/// The `fidlab` binary under test.
+pub fn fidlab() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_fidlab"))
+}
+
+/// Runs `cmd`, failing the test with its stderr unless it exits with success; returns its stdout.
+pub fn run_ok(cmd: &mut Command) -> Vec<u8> {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
 }
