@@ -1,4 +1,5 @@
-//! Inception weights: the catalogue of known files, the download cache, readers, key checks and remaps.
+//! Inception weights: the catalogue of known files (fetched through [`crate::weights`]' verified cache), readers,
+//! key checks and remaps.
 //!
 //! Every loader ends in one place, [`StateDict`] → [`Inception`](super::Inception): a map from torchvision /
 //! pytorch-fid names (`Mixed_6b.branch7x7dbl_3.conv.weight`, `...bn.running_var`, `fc.weight`) to
