@@ -7,14 +7,13 @@
 //! gradients weight its channels.
 //!
 //! Data flow: [`sensitivity`] (map) → [`overlay`] (quantise, [`resize`], colour with [`parula`])
-//! → [`render`] (files, grids, class charts, labelled with [`labels`]).
+//! → [`render`] (files, grids, class charts, labelled with `burn_models::labels`).
 #![warn(missing_docs)]
 
 pub mod cam;
 pub mod error;
 pub mod frechet;
 pub mod inception;
-pub mod labels;
 pub mod overlay;
 pub mod parula;
 pub mod pipeline;

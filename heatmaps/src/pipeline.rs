@@ -6,7 +6,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 use image::RgbImage;
 
 use crate::error::HeatmapError;
-use crate::labels::ImagenetLabels;
+use burn_models::labels::ImagenetLabels;
 use crate::overlay::render_overlay;
 use crate::sensitivity::{
     GeneratedStatistics, Sensitivity, SplitNetwork, StatisticsObjective, sensitivity, softmax,

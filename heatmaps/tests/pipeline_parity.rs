@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use burn::tensor::{Tensor, TensorData};
 use burn_models::device::test_device;
 use heatmaps::cam::channel_weighted_map;
-use heatmaps::labels::ImagenetLabels;
+use burn_models::labels::ImagenetLabels;
 use heatmaps::overlay::{overlay, quantise_map, upscale_map};
 use heatmaps::parula::parula_lut;
 use heatmaps::resize::{FloatImage, resize_lanczos, to_luma8};

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use image::RgbImage;
 
 use crate::error::HeatmapError;
-use crate::labels::ImagenetLabels;
+use burn_models::labels::ImagenetLabels;
 use crate::pipeline::Heatmap;
 use crate::render::chart::bar_chart;
 use crate::render::files::{Overwrite, write_npy_f32, write_png};

@@ -13,7 +13,7 @@ use burn_models::device::parse_device;
 use burn_models::inception::Inception;
 use heatmaps::frechet::FrechetObjective;
 use heatmaps::inception::InceptionSplit;
-use heatmaps::labels::ImagenetLabels;
+use burn_models::labels::ImagenetLabels;
 use heatmaps::pipeline::{heatmap, load_rgb};
 use heatmaps::render::files::{Overwrite, write_atomic, write_png};
 use heatmaps::render::grid::grid;
