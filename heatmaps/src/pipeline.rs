@@ -6,11 +6,11 @@ use burn::tensor::{Device, Tensor, TensorData};
 use image::RgbImage;
 
 use crate::error::HeatmapError;
-use burn_models::labels::ImagenetLabels;
 use crate::overlay::render_overlay;
 use crate::sensitivity::{
     GeneratedStatistics, Sensitivity, SplitNetwork, StatisticsObjective, sensitivity, softmax,
 };
+use burn_models::labels::ImagenetLabels;
 
 /// Everything computed for one visualised image.
 #[derive(Debug, Clone)]

@@ -9,8 +9,8 @@ use std::path::PathBuf;
 
 use burn::tensor::{Tensor, TensorData};
 use burn_models::device::test_device;
-use heatmaps::cam::channel_weighted_map;
 use burn_models::labels::ImagenetLabels;
+use heatmaps::cam::channel_weighted_map;
 use heatmaps::overlay::{overlay, quantise_map, upscale_map};
 use heatmaps::parula::parula_lut;
 use heatmaps::resize::{FloatImage, resize_lanczos, to_luma8};

@@ -6,14 +6,15 @@
 //! `softmax(w)` then lowers FID although no image changed. Modules: [`weighted`] (weighted
 //! statistics and the closed-form gradient), [`binarize`] (Top-N / Middle-N class indicators),
 //! [`optim`] (SGD, Adam), [`eval`] (weighted resampling, FID, CLIP-FID, KID), [`run`] (the loop),
-//! [`outputs`] (run files, checkpoints), [`plot`] (Top-1 class histograms), [`classes`] (class
-//! histogram comparison).
+//! [`outputs`] (run files, checkpoints), [`plot`] (Top-1 class histograms), [`grids`] (which generated
+//! images the image grids show), [`classes`] (class histogram comparison).
 #![warn(missing_docs)]
 
 pub mod binarize;
 pub mod classes;
 pub mod error;
 pub mod eval;
+pub mod grids;
 pub mod optim;
 pub mod outputs;
 pub mod plot;
@@ -21,4 +22,4 @@ pub mod run;
 pub mod weighted;
 
 pub use error::ResampleError;
-pub use run::{Data, FeatureMode, Inputs, Settings, run};
+pub use run::{Data, FeatureMode, GeneratorInput, Inputs, Settings, run};

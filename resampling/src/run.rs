@@ -18,6 +18,10 @@ use serde::{Deserialize, Serialize};
 use crate::binarize::{Selection, binarize};
 use crate::error::ResampleError;
 use crate::eval::{KidSettings, MetricSpace, evaluate, mean, min, sample_with_weights};
+use crate::grids::{
+    CandidateGrid, GRID_COLS, GRID_LEN, GRID_ROWS, LARGE_WEIGHT_GRID, RESAMPLED_GRID_PREFIX,
+    SMALL_WEIGHT_GRID, extreme_weight_candidates, grid_rng, resampled_candidates,
+};
 use crate::optim::{Optimizer, OptimizerKind};
 use crate::outputs::{self, RunState};
 use crate::weighted::loss_and_grad;
@@ -91,6 +95,21 @@ pub struct Settings {
     pub kid: KidSettings,
     /// Draw the Top-1 class plots (needs logits).
     pub plots: bool,
+    /// The generator whose images the generated features are, when the run knows it (for the image grids).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generator: Option<GeneratorInput>,
+}
+
+/// A generator behind the generated features: row `i` is its image for row `i` of the latents
+/// `RandomState(latent_seed).randn(N_g, z_dim)` (ψ = 1, constant noise).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GeneratorInput {
+    /// The network file (G.safetensors + G.json, or an NVlabs .pkl).
+    pub network: PathBuf,
+    /// Seed of the latent stream.
+    pub latent_seed: u32,
+    /// Draw the image grids.
+    pub grids: bool,
 }
 
 impl Settings {
@@ -112,6 +131,7 @@ impl Settings {
                 max_subset_size: 1000,
             },
             plots: true,
+            generator: None,
         }
     }
 
@@ -250,6 +270,37 @@ pub fn top1(logits: &FeatureMatrix) -> Vec<usize> {
         .collect()
 }
 
+/// The grids written when the FID improves: a weighted resample (`resampled_grid-fid_…png`) and candidates with
+/// small and large weights.
+fn write_weight_grids(
+    grids: &dyn CandidateGrid,
+    outdir: &Path,
+    w: &[f64],
+    seed: u64,
+    iteration: u64,
+    fid: f64,
+    fid_clip: f64,
+) -> Result<(), ResampleError> {
+    let mut rng = grid_rng(seed, iteration);
+    let name = format!(
+        "{RESAMPLED_GRID_PREFIX}fid_{}{}.png",
+        fmt2(fid),
+        if fid_clip.is_finite() {
+            format!("-fid_clip_{}", fmt2(fid_clip))
+        } else {
+            String::new()
+        }
+    );
+    let resampled = resampled_candidates(w, &mut rng);
+    grids.write_grid(&resampled, GRID_ROWS, GRID_COLS, &outdir.join(&name))?;
+    outputs::remove_previous(outdir, RESAMPLED_GRID_PREFIX, ".png", &name)?;
+    for (file, largest) in [(SMALL_WEIGHT_GRID, false), (LARGE_WEIGHT_GRID, true)] {
+        let chosen = extreme_weight_candidates(w, largest, &mut rng);
+        grids.write_grid(&chosen, GRID_ROWS, GRID_COLS, &outdir.join(file))?;
+    }
+    Ok(())
+}
+
 /// Python's tuple formatting of a shape, `(120, 8)`.
 fn shape(f: &FeatureMatrix) -> String {
     format!("({}, {})", f.rows(), f.cols())
@@ -278,6 +329,8 @@ pub struct RunIo<'a> {
     pub out: &'a mut dyn Write,
     /// Progress and extra information (stderr).
     pub log: &'a mut dyn Write,
+    /// Renders the image grids of generated candidates (`None`: no grids).
+    pub grids: Option<&'a dyn CandidateGrid>,
 }
 
 fn io_err(e: std::io::Error) -> ResampleError {
@@ -293,7 +346,12 @@ pub fn run(
     resume: Option<RunState>,
 ) -> Result<RunState, ResampleError> {
     settings.check()?;
-    let RunIo { outdir, out, log } = io;
+    let RunIo {
+        outdir,
+        out,
+        log,
+        grids,
+    } = io;
     let n_gen = data.gen_pool3.rows();
 
     // The resampled feature space.
@@ -346,6 +404,16 @@ pub fn run(
             Some(idx) => {
                 let fid_rnd = pool3.fid(idx)?;
                 let clip_rnd = clip.as_ref().map(|c| c.fid(idx)).transpose()?;
+                let suffix = format!(
+                    "fid_{}{}.png",
+                    fmt2(fid_rnd),
+                    clip_rnd.map_or(String::new(), |c| format!("-fid_clip_{}", fmt2(c)))
+                );
+                if let Some(g) = grids {
+                    let first = &idx[..idx.len().min(GRID_LEN)];
+                    let path = outdir.join(format!("rnd_grid-{suffix}"));
+                    g.write_grid(first, GRID_ROWS, GRID_COLS, &path)?;
+                }
                 writeln!(
                     log,
                     "Random subset of {n_real}: FID = {}{}",
@@ -355,11 +423,7 @@ pub fn run(
                 .map_err(io_err)?;
                 if let Some((rt, gt)) = &tops {
                     let rnd_top: Vec<usize> = idx.iter().map(|&i| gt[i]).collect();
-                    let name = format!(
-                        "rnd_class_dist-fid_{}{}.png",
-                        fmt2(fid_rnd),
-                        clip_rnd.map_or(String::new(), |c| format!("-fid_clip_{}", fmt2(c)))
-                    );
+                    let name = format!("rnd_class_dist-{suffix}");
                     crate::plot::write_top1_plot(
                         &outdir.join(name),
                         &[("Real", rt.as_slice()), ("Random subset", rnd_top.as_slice())],
@@ -534,6 +598,9 @@ pub fn run(
                         ".png",
                         &plot,
                     )?;
+                }
+                if let Some(g) = grids {
+                    write_weight_grids(g, outdir, &state.w, settings.seed, it + 1, fid, fid_clip)?;
                 }
             }
             state.rng_word_pos = rng.get_word_pos();

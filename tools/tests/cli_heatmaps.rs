@@ -1,8 +1,10 @@
 //! `fidlab heatmaps --ref real.npz --gen gen.npz IMG… --outdir D --save-maps` end to end: overlays of each image's
-//! size and non-negative 8×8 maps. (The numbers themselves are checked against torch autograd in
-//! `heatmaps/tests/heatmap_parity.rs`.)
+//! size and non-negative 8×8 maps; with `--network G --seeds S`, the generator's images give the same maps as
+//! the PNGs `fidlab generate` writes for those seeds. (The numbers themselves are checked against torch autograd
+//! in `heatmaps/tests/heatmap_parity.rs`, the generator's images against NVlabs' in
+//! `burn-models/tests/stylegan2_parity.rs`.)
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 mod common;
 
@@ -81,4 +83,93 @@ fn heatmaps_of_image_files_against_two_stats_files() {
         .output()
         .unwrap();
     assert!(!again.status.success());
+}
+
+fn read_map(path: &Path) -> Vec<f64> {
+    let map = fid_core::FeatureMatrix::read_npy(path).unwrap();
+    assert_eq!((map.rows(), map.cols()), (8, 8), "{}", path.display());
+    (0..8).flat_map(|i| map.row_f64(i)).collect()
+}
+
+#[test]
+fn generator_mode_equals_the_generated_png_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    write_stats(&dir.path().join("real.npz"), "real", 2500);
+    write_stats(&dir.path().join("gen.npz"), "gen", 2499);
+    write_seeded_weights(&dir.path().join("w.safetensors"));
+    let network =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/stylegan2/skip32/G.json");
+    let network = network.to_str().unwrap();
+    let heatmaps = |outdir: &str| {
+        let mut cmd = common::fidlab();
+        cmd.args(["heatmaps", "--ref", &p("real.npz"), "--gen", &p("gen.npz")])
+            .args(["--inception-weights", &p("w.safetensors")])
+            .args(["--outdir", &p(outdir), "--save-maps"]);
+        cmd
+    };
+    run_ok(common::fidlab().args([
+        "generate",
+        "--network",
+        network,
+        "--seeds",
+        "3,5",
+        "--batch",
+        "1",
+        "--outdir",
+        &p("pngs"),
+    ]));
+    let table = run_ok(heatmaps("from_seeds").args(["--network", network, "--seeds", "3,5"]));
+    let table = String::from_utf8(table).unwrap();
+    let firsts: Vec<&str> = table
+        .lines()
+        .skip(1)
+        .map(|l| l.split('\t').next().unwrap())
+        .collect();
+    assert_eq!(firsts, ["3", "5"], "{table}");
+    run_ok(heatmaps("from_files").args([p("pngs/seed0003.png"), p("pngs/seed0005.png")]));
+    for seed in [3, 5] {
+        let generated = image::open(
+            dir.path()
+                .join(format!("from_seeds/gen_image_seed{seed}.png")),
+        )
+        .unwrap()
+        .to_rgb8();
+        let written = image::open(dir.path().join(format!("pngs/seed{seed:04}.png")))
+            .unwrap()
+            .to_rgb8();
+        assert_eq!(generated, written, "seed {seed}: image");
+        assert!(
+            dir.path()
+                .join(format!("from_seeds/sensitivity_heatmap_seed{seed}.png"))
+                .exists()
+        );
+        let a = read_map(
+            &dir.path()
+                .join(format!("from_seeds/sensitivity_map_seed{seed}.npy")),
+        );
+        let b = read_map(
+            &dir.path()
+                .join(format!("from_files/sensitivity_map_seed{seed:04}.npy")),
+        );
+        let scale = b.iter().fold(0f64, |m, v| m.max(v.abs()));
+        assert!(scale > 0.0, "seed {seed}: all-zero map");
+        let diff = a
+            .iter()
+            .zip(&b)
+            .fold(0f64, |m, (x, y)| m.max((x - y).abs()));
+        assert!(
+            diff <= 1e-6 * scale,
+            "seed {seed}: maps differ by {diff} (max {scale})"
+        );
+    }
+    // Grid mode names the grid after its first seed, as the paper does, and writes no single pictures.
+    run_ok(
+        heatmaps("grid")
+            .args(["--network", network, "--seeds", "5", "--grid"])
+            .args(["--rows", "1", "--cols", "1"]),
+    );
+    let grid = image::open(dir.path().join("grid/sensitivity_grid-seed5-grid.png")).unwrap();
+    assert_eq!((grid.width(), grid.height()), (32, 32));
+    assert!(!dir.path().join("grid/gen_image_seed5.png").exists());
 }

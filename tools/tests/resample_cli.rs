@@ -8,6 +8,8 @@ use std::process::Command;
 use burn_models::seeded::seeded_values;
 use fid_core::FeatureMatrix;
 
+mod common;
+
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../tests/fixtures/resampling")
@@ -286,16 +288,32 @@ fn existing_outdir_and_generator_inputs_are_refused() {
         tmp.path().to_str().unwrap(),
     ]);
     assert!(!ok && err.contains("not empty"), "{err}");
+    // A missing generator is named, before anything is written.
+    let missing = tmp.path().join("new_run");
     let (_, err, ok) = fidlab(&[
         "resample",
         "--zip",
-        "x.zip",
+        rf,
         "--network",
-        "g.pkl",
+        "no-such-G.pkl",
         "--outdir",
-        "x",
+        missing.to_str().unwrap(),
     ]);
-    assert!(!ok && err.contains("--real-features"), "{err}");
+    assert!(!ok && err.contains("no-such-G.pkl"), "{err}");
+    assert!(!missing.exists());
+    // Feature files and image inputs do not mix.
+    let (_, err, ok) = fidlab(&[
+        "resample",
+        "--zip",
+        rf,
+        "--network",
+        "G.pkl",
+        "--real-features",
+        rf,
+        "--outdir",
+        missing.to_str().unwrap(),
+    ]);
+    assert!(!ok && err.contains("cannot be used with"), "{err}");
     let (_, err, ok) = fidlab(&[
         "resample",
         "--real-features",
@@ -337,4 +355,152 @@ fn classes_reports_histogram_distances() {
     assert!(ok);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["total_variation"].as_f64().unwrap(), 0.0);
+}
+
+/// The rows of a feature matrix.
+fn rows(path: &Path) -> Vec<Vec<f64>> {
+    let m = FeatureMatrix::read_npy(path).unwrap();
+    (0..m.rows()).map(|i| m.row_f64(i)).collect()
+}
+
+#[test]
+fn zip_and_network_extract_both_sets_as_fidlab_stats_does_then_resample() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = |name: &str| tmp.path().join(name).to_str().unwrap().to_string();
+    let network =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/stylegan2/skip32/G.json");
+    let network = network.to_str().unwrap();
+    common::write_seeded_inception(&tmp.path().join("w.safetensors"));
+    let weights = p("w.safetensors");
+    // The "real" set: eight images of the same generator for other seeds, as PNG files.
+    common::run_ok(common::fidlab().args([
+        "generate",
+        "--network",
+        network,
+        "--seeds",
+        "100-107",
+        "--outdir",
+        &p("real"),
+    ]));
+    std::fs::remove_file(tmp.path().join("real/generate.json")).unwrap();
+    let (out, err, ok) = fidlab(&[
+        "resample",
+        "--zip",
+        &p("real"),
+        "--network",
+        network,
+        "--num-real",
+        "8",
+        "--num-gen",
+        "16",
+        "--no-clip",
+        "--inception-weights",
+        &weights,
+        "--batch",
+        "4",
+        "--iterations",
+        "2",
+        "--eval-every",
+        "1",
+        "--eval-repeats",
+        "1",
+        "--kid-subsets",
+        "2",
+        "--kid-subset-size",
+        "4",
+        "--no-plots",
+        "--outdir",
+        &p("run"),
+    ]);
+    assert!(ok, "fidlab resample --zip --network failed:\n{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "Reading images and computing features...");
+    assert_eq!(lines[1], "Real features shape:         (8, 2048)");
+    assert_eq!(lines[2], "Real metrics features shape: (8, 2048)");
+    assert_eq!(lines[4], "Generating images and computing features...");
+    assert_eq!(lines[5], "Gen. features shape          (16, 2048)");
+    assert!(out.contains("Optimizing FID directly..."), "{out}");
+    assert_eq!(stats(&tmp.path().join("run")).len(), 2);
+    // The features it wrote are those `fidlab stats` computes for the same images.
+    let stats_features = |input: &[&str], features: &str, npy: &str| {
+        common::run_ok(common::fidlab().arg("stats").args(input).args([
+            "--features",
+            features,
+            "--inception-weights",
+            &weights,
+            "--batch",
+            "4",
+            "-o",
+            &p(&format!("{npy}.npz")),
+            "--save-features",
+            &p(npy),
+        ]));
+        rows(&tmp.path().join(npy))
+    };
+    let generator = ["--generator", network, "--num", "16"];
+    for (file, expected) in [
+        (
+            "real_pool3.npy",
+            stats_features(&[&p("real")], "pool3", "real_pool3.npy"),
+        ),
+        (
+            "gen_pool3.npy",
+            stats_features(&generator, "pool3", "gen_pool3.npy"),
+        ),
+        (
+            "gen_logits.npy",
+            stats_features(&generator, "logits", "gen_logits.npy"),
+        ),
+    ] {
+        let got = rows(&tmp.path().join("run/features").join(file));
+        assert_eq!(got.len(), expected.len(), "{file}");
+        for (a, b) in got.iter().zip(&expected) {
+            let diff = a.iter().zip(b).fold(0f64, |m, (x, y)| m.max((x - y).abs()));
+            assert!(diff <= 1e-5, "{file}: rows differ by {diff}");
+        }
+    }
+    assert!(!tmp.path().join("run/features/gen_clip.npy").exists());
+    // The paper's grids of regenerated candidates: 9 × 16 tiles of 32 px; the random subset has only 8 images.
+    let run_files = files(&tmp.path().join("run"));
+    for prefix in [
+        "rnd_grid-fid_",
+        "resampled_grid-fid_",
+        "small_weight_grid.png",
+        "large_weight_grid.png",
+    ] {
+        let name = run_files
+            .iter()
+            .find(|f| f.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no {prefix}… in {run_files:?}"));
+        let grid = image::open(tmp.path().join("run").join(name))
+            .unwrap()
+            .to_rgb8();
+        assert_eq!(grid.dimensions(), (16 * 32, 9 * 32), "{name}");
+        let tile_is_black = |slot: u32| {
+            let (x0, y0) = (slot % 16 * 32, slot / 16 * 32);
+            (0..32).all(|y| (0..32).all(|x| grid.get_pixel(x0 + x, y0 + y).0 == [0, 0, 0]))
+        };
+        let filled = match prefix {
+            "rnd_grid-fid_" => 8,
+            "resampled_grid-fid_" => 144,
+            _ => 1, // the lowest or highest 10 % of 16 candidates
+        };
+        assert!(
+            (0..filled).all(|s| !tile_is_black(s)),
+            "{name}: an empty tile"
+        );
+        assert!(
+            (filled..144).all(tile_is_black),
+            "{name}: a tile beyond {filled}"
+        );
+    }
+    let settings: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(tmp.path().join("run/settings.json")).unwrap(),
+    )
+    .unwrap();
+    let gen_features = settings["inputs"]["gen_features"].as_str().unwrap();
+    assert!(
+        gen_features.ends_with("features/gen_pool3.npy"),
+        "{settings}"
+    );
 }

@@ -5,11 +5,11 @@ use std::path::{Path, PathBuf};
 use image::RgbImage;
 
 use crate::error::HeatmapError;
-use burn_models::labels::ImagenetLabels;
 use crate::pipeline::Heatmap;
 use crate::render::chart::bar_chart;
 use crate::render::files::{Overwrite, write_npy_f32, write_png};
 use crate::sensitivity::top_k;
+use burn_models::labels::ImagenetLabels;
 
 /// Number of bars in the class chart (the paper's `top_n`).
 pub const TOP_N: usize = 10;

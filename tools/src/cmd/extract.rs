@@ -347,3 +347,124 @@ pub fn from_generator(
         provenance,
     })
 }
+
+/// What `fidlab resample --zip/--network` reweights and reports on, for one image set: Inception pool3 and logits
+/// (one forward pass gives both) and, optionally, CLIP embeddings, each `[N, D]` f32 in source order.
+pub struct ResamplingFeatures {
+    /// `[N, 2048]` pool3.
+    pub pool3: FeatureMatrix,
+    /// `[N, 1008]` logits.
+    pub logits: FeatureMatrix,
+    /// `[N, 512]` CLIP embeddings (not L2-normalised).
+    pub clip: Option<FeatureMatrix>,
+}
+
+/// [`ResamplingFeatures`] of uint8 `[B, 3, H, W]` batches (`len` images in all), with a progress bar labelled
+/// `label`.
+pub fn resampling_features(
+    inception: &Inception,
+    clip: Option<(&ClipVision, ClipPreprocess)>,
+    batches: impl Iterator<Item = anyhow::Result<TensorData>>,
+    len: usize,
+    label: &str,
+    device: &Device,
+) -> anyhow::Result<ResamplingFeatures> {
+    let (mut pool3, mut logits, mut clip_rows) = (Vec::new(), Vec::new(), Vec::new());
+    let read = |t: Tensor<2>| -> anyhow::Result<Vec<f32>> {
+        let v = t
+            .into_data()
+            .convert::<f32>()
+            .try_into_vec::<f32>()
+            .map_err(|e| anyhow::anyhow!("reading features back: {e:?}"))?;
+        if v.iter().any(|x| !x.is_finite()) {
+            bail!("the network produced a non-finite feature");
+        }
+        Ok(v)
+    };
+    let bar = progress(len, label);
+    let mut rows = 0;
+    for batch in batches {
+        let batch = batch?;
+        let n = batch.shape()[0];
+        if let Some((net, preprocess)) = clip {
+            let x = Tensor::<4>::from_data(batch.clone().convert::<f32>(), device);
+            clip_rows.extend(read(net.forward_u8(x, preprocess))?);
+        }
+        let out = inception.forward_data(batch, Preprocess::Tf)?;
+        pool3.extend(read(out.pool3)?);
+        logits.extend(read(out.logits)?);
+        rows += n;
+        bar.inc(n as u64);
+    }
+    bar.finish_and_clear();
+    Ok(ResamplingFeatures {
+        pool3: FeatureMatrix::from_f32(rows, 2048, pool3)?,
+        logits: FeatureMatrix::from_f32(rows, 1008, logits)?,
+        clip: clip
+            .map(|_| FeatureMatrix::from_f32(rows, 512, clip_rows))
+            .transpose()?,
+    })
+}
+
+/// [`resampling_features`] of the first `num` images of a folder or zip (Python's sorted name order).
+pub fn resampling_features_of_dataset(
+    path: &Path,
+    num: usize,
+    batch: usize,
+    inception: &Inception,
+    clip: Option<(&ClipVision, ClipPreprocess)>,
+    device: &Device,
+) -> anyhow::Result<ResamplingFeatures> {
+    let options = DatasetOptions {
+        max_images: Some(num),
+        sizes: SizePolicy::Mixed,
+        ..DatasetOptions::default()
+    };
+    let dataset = Dataset::open(path, options)?;
+    if dataset.len() < num {
+        eprintln!(
+            "warning: {} has {} images, fewer than the {num} asked for",
+            path.display(),
+            dataset.len()
+        );
+    }
+    let batches = dataset
+        .batches(batch.max(1))
+        .map(|b| b.map(|b| b.into_tensor_data()).map_err(anyhow::Error::from));
+    resampling_features(
+        inception,
+        clip,
+        batches,
+        dataset.len(),
+        &path.display().to_string(),
+        device,
+    )
+}
+
+/// [`resampling_features`] of `num` images of a generator, latents `RandomState(seed).randn(num, z_dim)`, ψ = 1,
+/// constant noise (the paper's generated set).
+pub fn resampling_features_of_generator(
+    generator: &Generator,
+    num: usize,
+    seed: u32,
+    batch: usize,
+    inception: &Inception,
+    clip: Option<(&ClipVision, ClipPreprocess)>,
+    device: &Device,
+) -> anyhow::Result<ResamplingFeatures> {
+    let source = ImageSource::new(
+        generator,
+        &LatentSource::Stream { seed, num },
+        batch,
+        SampleOptions::default(),
+        device,
+    );
+    resampling_features(
+        inception,
+        clip,
+        source.map(Ok),
+        num,
+        "generated images",
+        device,
+    )
+}

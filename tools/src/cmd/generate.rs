@@ -63,7 +63,7 @@ pub struct GenerateArgs {
 #[derive(Debug, Clone)]
 pub struct Seeds(pub Vec<u32>);
 
-fn parse_seeds(s: &str) -> Result<Seeds, String> {
+pub(crate) fn parse_seeds(s: &str) -> Result<Seeds, String> {
     let mut seeds = Vec::new();
     for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let num = |t: &str| {

@@ -2,18 +2,21 @@
 //!
 //! Each image joins the `N − 1` generated samples of `--gen` as the `N`-th; the map shows where
 //! the Fréchet distance to `--ref` reacts to the image's last 8×8 Inception activation
-//! (Kynkäänniemi et al., ICLR 2023, Sec. 2). The generator mode of the paper (`--zip`,
-//! `--network`, `--seeds`) plugs in as another [`Source`] once a generator is available.
+//! (Kynkäänniemi et al., ICLR 2023, Sec. 2). The images are files, or (the paper's mode) the
+//! images a StyleGAN2 generator makes for `--seeds`, drawn as `generate.py` draws them.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
+use burn::tensor::Device;
 use burn_models::device::parse_device;
 use burn_models::inception::Inception;
+use burn_models::labels::ImagenetLabels;
+use burn_models::numpy_rng::RandomState;
+use burn_models::stylegan2::{Generator, SampleOptions, to_uint8};
 use heatmaps::frechet::FrechetObjective;
 use heatmaps::inception::InceptionSplit;
-use burn_models::labels::ImagenetLabels;
 use heatmaps::pipeline::{heatmap, load_rgb};
 use heatmaps::render::files::{Overwrite, write_atomic, write_png};
 use heatmaps::render::grid::grid;
@@ -23,6 +26,10 @@ use image::RgbImage;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::common::load_stats;
+use super::generate::{Seeds, parse_seeds};
+
+/// First seed of the paper's default seed list (`--random_seed 100`).
+const DEFAULT_FIRST_SEED: u32 = 100;
 
 /// Arguments of `fidlab heatmaps`.
 #[derive(Debug, clap::Args)]
@@ -38,8 +45,23 @@ pub struct HeatmapsArgs {
     #[arg(long, value_name = "N")]
     pub gen_count: Option<u64>,
     /// Images to visualise (PNG or JPEG, any size; converted to 8-bit RGB).
-    #[arg(value_name = "IMAGE", required = true)]
+    #[arg(value_name = "IMAGE", required_unless_present = "network")]
     pub images: Vec<PathBuf>,
+    /// Visualise the images of a StyleGAN2 generator (G.safetensors + G.json, or an NVlabs .pkl)
+    /// instead of IMAGE files: latent `RandomState(seed).randn(1, z_dim)` per seed, ψ = 1, constant
+    /// noise, as `fidlab generate` and the paper. --gen should hold statistics of the same generator
+    /// (`fidlab stats --generator G`).
+    #[arg(
+        long,
+        value_name = "G",
+        visible_alias = "generator",
+        conflicts_with = "images"
+    )]
+    pub network: Option<PathBuf>,
+    /// Seeds to visualise with --network: numbers and inclusive ranges, e.g. `100-139` or `3,7`
+    /// [default: 100 up to 100 + rows·cols − 1, the paper's 100-139].
+    #[arg(long, value_parser = parse_seeds, requires = "network")]
+    pub seeds: Option<Seeds>,
     /// Output folder (created if missing).
     #[arg(long, value_name = "DIR")]
     pub outdir: PathBuf,
@@ -74,12 +96,19 @@ pub struct HeatmapsArgs {
 enum Source {
     /// Image files given on the command line.
     Files(Vec<PathBuf>),
+    /// The images a generator makes for each seed.
+    Generator {
+        generator: Box<Generator>,
+        seeds: Vec<u32>,
+        device: Device,
+    },
 }
 
 impl Source {
     fn len(&self) -> usize {
         match self {
             Self::Files(paths) => paths.len(),
+            Self::Generator { seeds, .. } => seeds.len(),
         }
     }
 
@@ -90,32 +119,93 @@ impl Source {
                 let p = &paths[i];
                 Ok((ItemName::from_path(p), load_rgb(p)?))
             }
+            Self::Generator {
+                generator,
+                seeds,
+                device,
+            } => {
+                let seed = seeds[i];
+                let z = RandomState::new(seed).randn(generator.z_dim);
+                let pixels = to_uint8(generator.generate(&z, &SampleOptions::default(), device));
+                Ok((ItemName::Seed(u64::from(seed)), rgb_image(&pixels)?))
+            }
         }
     }
 
+    /// What the `i`-th image is called in the table on stdout.
+    fn shown(&self, i: usize) -> String {
+        match self {
+            Self::Files(paths) => paths[i].display().to_string(),
+            Self::Generator { seeds, .. } => seeds[i].to_string(),
+        }
+    }
+
+    /// The grid's file name: the paper's `sensitivity_grid-seed<first seed>-grid.png` for a generator.
     fn grid_file(&self) -> String {
         match self {
             Self::Files(_) => "sensitivity_grid.png".to_string(),
+            Self::Generator { seeds, .. } => format!("sensitivity_grid-seed{}-grid.png", seeds[0]),
         }
     }
+}
+
+/// A `[1, C, H, W]` u8 generator image as 8-bit RGB (one channel is repeated as grey).
+fn rgb_image(pixels: &burn::tensor::TensorData) -> anyhow::Result<RgbImage> {
+    let [n, c, h, w] = <[usize; 4]>::try_from(pixels.shape().to_vec())
+        .map_err(|s| anyhow::anyhow!("generator output has shape {s:?}, expected [1, C, H, W]"))?;
+    if n != 1 || !matches!(c, 1 | 3) {
+        bail!(
+            "cannot visualise a generator image of shape [{n}, {c}, {h}, {w}]: need 1 or 3 channels"
+        );
+    }
+    let chw: &[u8] = pixels
+        .as_slice()
+        .map_err(|e| anyhow::anyhow!("reading generator pixels: {e:?}"))?;
+    let plane = h * w;
+    let rgb: Vec<u8> = (0..plane)
+        .flat_map(|p| (0..3).map(move |k| chw[(k % c) * plane + p]))
+        .collect();
+    RgbImage::from_raw(w as u32, h as u32, rgb)
+        .ok_or_else(|| anyhow::anyhow!("generator image of {w}×{h} pixels does not fit"))
 }
 
 /// Runs `fidlab heatmaps`.
 pub fn run(args: HeatmapsArgs) -> anyhow::Result<()> {
     check_names(&args.images)?;
+    let device = parse_device(&args.device)?;
+    let source = match &args.network {
+        None => Source::Files(args.images.clone()),
+        Some(path) => {
+            let generator = Generator::load(path, &device)
+                .with_context(|| format!("loading generator {}", path.display()))?;
+            if generator.c_dim > 0 {
+                eprintln!("warning: conditional network: using all-zero labels, as the paper does");
+            }
+            let seeds = match &args.seeds {
+                Some(seeds) => seeds.0.clone(),
+                None => {
+                    let n = (args.rows * args.cols).max(1);
+                    (DEFAULT_FIRST_SEED..DEFAULT_FIRST_SEED + n).collect()
+                }
+            };
+            Source::Generator {
+                generator: Box::new(generator),
+                seeds,
+                device: device.clone(),
+            }
+        }
+    };
     if args.grid {
         let n = args.rows as usize * args.cols as usize;
-        if n == 0 || args.images.len() < n {
+        if n == 0 || source.len() < n {
             bail!(
                 "a {}×{} grid needs {n} images, got {}",
                 args.rows,
                 args.cols,
-                args.images.len()
+                source.len()
             );
         }
     }
-    let source = Source::Files(args.images.clone());
-    let device = parse_device(&args.device)?;
 
     let real = load_stats(&args.reference)?;
     let generated = load_stats(&args.generated)?;
@@ -173,7 +263,7 @@ pub fn run(args: HeatmapsArgs) -> anyhow::Result<()> {
         classifications: args.save_classifications,
         overwrite,
     };
-    write_settings(&args, count, &network, overwrite)?;
+    write_settings(&args, &source, count, &network, overwrite)?;
 
     let labels = ImagenetLabels::tf2015();
     let bar = ProgressBar::new(source.len() as u64).with_style(
@@ -192,10 +282,7 @@ pub fn run(args: HeatmapsArgs) -> anyhow::Result<()> {
         save_heatmap(&args.outdir, &name, &image, &h, labels, options)?;
         let label = h.top1_label(labels).unwrap_or_default();
         let secs = t.elapsed().as_secs_f64();
-        let shown = match &name {
-            ItemName::File(_) => args.images[i].display().to_string(),
-            ItemName::Seed(s) => s.to_string(),
-        };
+        let shown = source.shown(i);
         bar.suspend(|| {
             println!(
                 "{shown}\t{:.6}\t{}\t{label}\t{secs:.2}",
@@ -235,6 +322,7 @@ fn check_names(images: &[PathBuf]) -> anyhow::Result<()> {
 /// Records the run's settings beside its outputs (`heatmaps-settings.json`).
 fn write_settings(
     args: &HeatmapsArgs,
+    source: &Source,
     count: u64,
     network: &InceptionSplit,
     overwrite: Overwrite,
@@ -252,7 +340,15 @@ fn write_settings(
         "ref": args.reference,
         "gen": args.generated,
         "gen_count": count,
-        "images": args.images,
+        "images": (!args.images.is_empty()).then_some(&args.images),
+        "network": args.network,
+        "seeds": match source {
+            Source::Generator { seeds, .. } => Some(seeds),
+            Source::Files(_) => None,
+        },
+        "sampling": args.network.as_ref().map(|_| {
+            "latent RandomState(seed).randn(1, z_dim), truncation psi 1, noise const, labels zero"
+        }),
         "grid": args.grid.then_some([args.rows, args.cols]),
         "device": args.device,
         "inception_weights": weights,

@@ -3,11 +3,20 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
+use burn::tensor::Device;
+use burn_models::clip::{ClipPreprocess, ClipVision};
+use burn_models::inception::Inception;
+use burn_models::numpy_rng::RandomState;
+use burn_models::stylegan2::{Generator, SampleOptions, to_uint8};
+use fid_core::FeatureMatrix;
 use resampling::eval::KidSettings;
+use resampling::grids::CandidateGrid;
 use resampling::optim::OptimizerKind;
 use resampling::outputs::{self, SETTINGS_FILE};
 use resampling::run::RunIo;
-use resampling::{Data, FeatureMode, Inputs, Settings};
+use resampling::{Data, FeatureMode, GeneratorInput, Inputs, ResampleError, Settings};
+
+use super::extract;
 
 /// Resampled feature space.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -36,10 +45,10 @@ pub enum OptimizerArg {
 #[derive(Debug, clap::Args)]
 pub struct ResampleArgs {
     /// Real Inception pool3 features (.npy, [N_r, 2048]).
-    #[arg(long, required_unless_present = "resume")]
+    #[arg(long, required_unless_present_any = ["resume", "zip"])]
     pub real_features: Option<PathBuf>,
     /// Generated Inception pool3 features (.npy, [N_g, 2048]): the candidates to reweight.
-    #[arg(long, required_unless_present = "resume")]
+    #[arg(long, required_unless_present_any = ["resume", "zip"])]
     pub gen_features: Option<PathBuf>,
     /// Real Inception logits (.npy, [N_r, 1008]): for logits/top_n/middle_n and the class plots.
     #[arg(long)]
@@ -53,12 +62,44 @@ pub struct ResampleArgs {
     /// Generated CLIP features (.npy, [N_g, 512]).
     #[arg(long)]
     pub gen_clip: Option<PathBuf>,
-    /// Dataset zip (images): needs the Inception and StyleGAN2 ports, not yet in this build.
-    #[arg(long)]
+    /// Real images instead of feature files (the paper's `--zip_path`): a .zip or folder, of which the first
+    /// --num-real in sorted name order are used. With --network, the features of both sets (Inception pool3 and
+    /// logits, CLIP unless --no-clip) are computed first and written to OUTDIR/features/, which --resume reuses.
+    #[arg(long, value_name = "ZIP|DIR", requires = "network",
+          conflicts_with_all = ["real_features", "gen_features", "real_logits", "gen_logits", "real_clip", "gen_clip"])]
     pub zip: Option<PathBuf>,
-    /// Generator network: needs the StyleGAN2 port, not yet in this build.
-    #[arg(long)]
+    /// Generator of the candidates (G.safetensors + G.json, or an NVlabs .pkl): --num-gen images from latents
+    /// `RandomState(--latent-seed).randn(N, z_dim)`, ψ = 1, constant noise.
+    #[arg(long, value_name = "G", requires = "zip")]
     pub network: Option<PathBuf>,
+    /// Real images to use with --zip (the paper: 50000).
+    #[arg(long, default_value_t = 50_000, requires = "zip")]
+    pub num_real: usize,
+    /// Generated candidates with --network (the paper: 250000).
+    #[arg(long, default_value_t = 250_000, requires = "zip")]
+    pub num_gen: usize,
+    /// Seed of the generator's latent stream (the paper: 0).
+    #[arg(long, default_value_t = 0, requires = "zip")]
+    pub latent_seed: u32,
+    /// With --zip/--network: skip CLIP (no CLIP-FID is reported).
+    #[arg(long, requires = "zip")]
+    pub no_clip: bool,
+    /// With --network: skip the image grids (`rnd_grid-…`, `resampled_grid-…`, `small_weight_grid.png`,
+    /// `large_weight_grid.png`; 9×16 generated images each, redrawn whenever the FID improves).
+    #[arg(long)]
+    pub no_grids: bool,
+    /// Inception weights for --zip/--network (.pth, .pt, .pkl or .safetensors); default: the catalogue's file.
+    #[arg(long, value_name = "FILE", requires = "zip")]
+    pub inception_weights: Option<PathBuf>,
+    /// CLIP weights for --zip/--network; default: OpenAI's ViT-B-32.pt from the cache.
+    #[arg(long, value_name = "FILE", requires = "zip")]
+    pub clip_weights: Option<PathBuf>,
+    /// Images per forward pass with --zip/--network (features and grids).
+    #[arg(long, default_value_t = 32)]
+    pub batch: usize,
+    /// Device of the networks with --zip/--network (features and grids): cpu, wgpu, wgpu:cpu, cuda, … (as built).
+    #[arg(long, default_value = "cpu")]
+    pub device: String,
     /// Resampled feature space.
     #[arg(long, value_enum, default_value = "pre_logits")]
     pub feature_mode: ModeArg,
@@ -97,7 +138,7 @@ pub struct ResampleArgs {
     pub outdir: Option<PathBuf>,
     /// Continue the run in this folder from its last checkpoint (its settings.json; only
     /// --iterations may change).
-    #[arg(long, conflicts_with_all = ["real_features", "gen_features", "outdir"])]
+    #[arg(long, conflicts_with_all = ["real_features", "gen_features", "outdir", "zip"])]
     pub resume: Option<PathBuf>,
 }
 
@@ -109,19 +150,119 @@ fn opt_absolute(p: &Option<PathBuf>) -> anyhow::Result<Option<PathBuf>> {
     p.as_deref().map(absolute).transpose()
 }
 
-fn new_settings(args: &ResampleArgs) -> anyhow::Result<Settings> {
+/// The feature files named on the command line.
+fn file_inputs(args: &ResampleArgs) -> anyhow::Result<Inputs> {
     let (Some(real), Some(gen_)) = (&args.real_features, &args.gen_features) else {
-        bail!("--real-features and --gen-features are required");
+        bail!("--real-features and --gen-features (or --zip and --network) are required");
     };
-    let inputs = Inputs {
+    Ok(Inputs {
         real_features: absolute(real)?,
         gen_features: absolute(gen_)?,
         real_logits: opt_absolute(&args.real_logits)?,
         gen_logits: opt_absolute(&args.gen_logits)?,
         real_clip: opt_absolute(&args.real_clip)?,
         gen_clip: opt_absolute(&args.gen_clip)?,
+    })
+}
+
+/// Features of `--zip` and `--network`, written to `OUTDIR/features/` (the run's inputs from then on).
+fn extracted_inputs(
+    args: &ResampleArgs,
+    zip: &Path,
+    outdir: &Path,
+    generator: &Generator,
+    device: &Device,
+) -> anyhow::Result<Inputs> {
+    if args.num_real < 2 || args.num_gen < 2 || args.batch == 0 {
+        bail!("--num-real and --num-gen must be at least 2 and --batch at least 1");
+    }
+    let device = device.clone();
+    let inception = Inception::load(args.inception_weights.clone(), &device)
+        .context("loading the Inception weights")?;
+    let clip = if args.no_clip {
+        None
+    } else {
+        let (net, _sha) = ClipVision::load(args.clip_weights.as_deref(), &device)
+            .context("loading the CLIP weights (pass --no-clip to skip CLIP-FID)")?;
+        Some(net)
     };
+    let clip = clip.as_ref().map(|net| (net, ClipPreprocess::Seed));
+    // The paper's lines, with its labels (`Gen. features shape` has no colon there either).
+    let shapes = |f: &extract::ResamplingFeatures, labels: [&str; 3]| {
+        let shape = |m: &FeatureMatrix| format!("({}, {})", m.rows(), m.cols());
+        let mode = match args.feature_mode {
+            ModeArg::PreLogits => &f.pool3,
+            ModeArg::Logits | ModeArg::TopN | ModeArg::MiddleN => &f.logits,
+        };
+        println!("{:<28} {}", labels[0], shape(mode));
+        println!("{:<28} {}", labels[1], shape(&f.pool3));
+        if let Some(c) = &f.clip {
+            println!("{:<28} {}", labels[2], shape(c));
+        }
+        println!();
+    };
+    println!("Reading images and computing features...");
+    let real = extract::resampling_features_of_dataset(
+        zip,
+        args.num_real,
+        args.batch,
+        &inception,
+        clip,
+        &device,
+    )?;
+    shapes(
+        &real,
+        [
+            "Real features shape:",
+            "Real metrics features shape:",
+            "Real CLIP features shape:",
+        ],
+    );
+    println!("Generating images and computing features...");
+    let generated = extract::resampling_features_of_generator(
+        generator,
+        args.num_gen,
+        args.latent_seed,
+        args.batch,
+        &inception,
+        clip,
+        &device,
+    )?;
+    shapes(
+        &generated,
+        [
+            "Gen. features shape",
+            "Gen. metrics features shape:",
+            "Gen. CLIP features shape:",
+        ],
+    );
+    let dir = outdir.join("features");
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let dir = absolute(&dir)?;
+    let write = |name: &str, m: &FeatureMatrix| -> anyhow::Result<PathBuf> {
+        let path = dir.join(name);
+        m.write_npy(&path)?;
+        Ok(path)
+    };
+    let write_opt =
+        |name: &str, m: &Option<FeatureMatrix>| m.as_ref().map(|m| write(name, m)).transpose();
+    Ok(Inputs {
+        real_features: write("real_pool3.npy", &real.pool3)?,
+        gen_features: write("gen_pool3.npy", &generated.pool3)?,
+        real_logits: Some(write("real_logits.npy", &real.logits)?),
+        gen_logits: Some(write("gen_logits.npy", &generated.logits)?),
+        real_clip: write_opt("real_clip.npy", &real.clip)?,
+        gen_clip: write_opt("gen_clip.npy", &generated.clip)?,
+    })
+}
+
+fn new_settings(
+    args: &ResampleArgs,
+    inputs: Inputs,
+    generator: Option<GeneratorInput>,
+) -> anyhow::Result<Settings> {
     Ok(Settings {
+        generator,
         feature_mode: match args.feature_mode {
             ModeArg::PreLogits => FeatureMode::PreLogits,
             ModeArg::Logits => FeatureMode::Logits,
@@ -147,15 +288,16 @@ fn new_settings(args: &ResampleArgs) -> anyhow::Result<Settings> {
     })
 }
 
+/// Loads the generator of `--network` (or of the run being resumed).
+fn load_generator(network: &Path, device: &Device) -> anyhow::Result<Generator> {
+    Generator::load(network, device)
+        .with_context(|| format!("loading generator {}", network.display()))
+}
+
 /// Runs `fidlab resample`.
 pub fn run(args: ResampleArgs) -> anyhow::Result<()> {
-    if args.zip.is_some() || args.network.is_some() {
-        bail!(
-            "--zip/--network need the Inception and StyleGAN2 ports, which this build does not have yet; \
-             extract features first and pass --real-features/--gen-features (and optionally \
-             --real-logits/--gen-logits, --real-clip/--gen-clip)"
-        );
-    }
+    let device = burn_models::device::parse_device(&args.device)?;
+    let mut generator = None;
     let (settings, outdir, resume) = match &args.resume {
         Some(dir) => {
             let path = dir.join(SETTINGS_FILE);
@@ -169,7 +311,10 @@ pub fn run(args: ResampleArgs) -> anyhow::Result<()> {
             (settings, dir.clone(), Some(state))
         }
         None => {
-            let settings = new_settings(&args)?;
+            let inputs = match (&args.zip, &args.network) {
+                (Some(_), Some(_)) => None,
+                _ => Some(file_inputs(&args)?),
+            };
             let outdir = args.outdir.clone().expect("required by clap");
             if outdir.exists() {
                 let mut entries =
@@ -181,11 +326,44 @@ pub fn run(args: ResampleArgs) -> anyhow::Result<()> {
                     );
                 }
             }
+            let (inputs, generator_input) = match (inputs, &args.zip, &args.network) {
+                (Some(inputs), _, _) => (inputs, None),
+                (None, Some(zip), Some(network)) => {
+                    let g = generator.insert(load_generator(network, &device)?);
+                    let inputs = extracted_inputs(&args, zip, &outdir, g, &device)?;
+                    let input = GeneratorInput {
+                        network: absolute(network)?,
+                        latent_seed: args.latent_seed,
+                        grids: !args.no_grids,
+                    };
+                    (inputs, Some(input))
+                }
+                (None, _, _) => {
+                    unreachable!("file inputs are read unless both --zip and --network are given")
+                }
+            };
+            let settings = new_settings(&args, inputs, generator_input)?;
             std::fs::create_dir_all(&outdir).with_context(|| format!("{}", outdir.display()))?;
             (settings, outdir, None)
         }
     };
     let data = Data::load(&settings.inputs)?;
+    let grid_source = match &settings.generator {
+        Some(g) if g.grids && !args.no_grids => {
+            let generator = match generator.take() {
+                Some(loaded) => loaded,
+                None => load_generator(&g.network, &device)?,
+            };
+            Some(GeneratorGrid {
+                generator,
+                latent_seed: g.latent_seed,
+                candidates: data.gen_pool3.rows(),
+                batch: args.batch.max(1),
+                device: device.clone(),
+            })
+        }
+        _ => None,
+    };
     outputs::write_file(
         &outdir,
         SETTINGS_FILE,
@@ -201,6 +379,7 @@ pub fn run(args: ResampleArgs) -> anyhow::Result<()> {
             outdir: &outdir,
             out: &mut out,
             log: &mut log,
+            grids: grid_source.as_ref().map(|g| g as &dyn CandidateGrid),
         },
         resume,
     )?;
@@ -211,4 +390,117 @@ pub fn run(args: ResampleArgs) -> anyhow::Result<()> {
         outdir.display()
     );
     Ok(())
+}
+
+/// Renders grids of generated candidates by regenerating them: candidate `i` is the generator's image for row `i` of
+/// `RandomState(latent_seed).randn(N_g, z_dim)`.
+struct GeneratorGrid {
+    generator: Generator,
+    latent_seed: u32,
+    candidates: usize,
+    batch: usize,
+    device: Device,
+}
+
+impl GeneratorGrid {
+    /// The latents of `rows` (any order, repeats allowed), `rows.len() · z_dim` values: one pass over the stream up
+    /// to the largest row.
+    fn latents(&self, rows: &[usize]) -> Vec<f64> {
+        let z_dim = self.generator.z_dim;
+        let mut wanted: Vec<usize> = rows.to_vec();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let mut found = std::collections::HashMap::with_capacity(wanted.len());
+        let mut rs = RandomState::new(self.latent_seed);
+        const CHUNK: usize = 4096;
+        let mut start = 0usize;
+        let mut pending = wanted.iter().copied().peekable();
+        while pending.peek().is_some() {
+            let block = rs.randn(CHUNK * z_dim);
+            while let Some(r) = pending.next_if(|&r| r < start + CHUNK) {
+                let k = r - start;
+                found.insert(r, block[k * z_dim..(k + 1) * z_dim].to_vec());
+            }
+            start += CHUNK;
+        }
+        rows.iter().flat_map(|r| found[r].iter().copied()).collect()
+    }
+}
+
+impl CandidateGrid for GeneratorGrid {
+    fn write_grid(
+        &self,
+        candidates: &[usize],
+        rows: usize,
+        cols: usize,
+        path: &Path,
+    ) -> Result<(), ResampleError> {
+        let bad = |m: String| ResampleError::Invalid(format!("{}: {m}", path.display()));
+        if let Some(&i) = candidates.iter().find(|&&i| i >= self.candidates) {
+            return Err(bad(format!(
+                "candidate {i} is beyond the {} generated images",
+                self.candidates
+            )));
+        }
+        let (res, channels) = (self.generator.img_resolution, self.generator.img_channels);
+        if !matches!(channels, 1 | 3) {
+            return Err(bad(format!("cannot draw {channels}-channel images")));
+        }
+        let shown = &candidates[..candidates.len().min(rows * cols)];
+        let z = self.latents(shown);
+        let z_dim = self.generator.z_dim;
+        let mut grid = image::RgbImage::new((cols * res) as u32, (rows * res) as u32);
+        let plane = res * res;
+        for (b, part) in z.chunks(self.batch * z_dim).enumerate() {
+            let img = self
+                .generator
+                .generate(part, &SampleOptions::default(), &self.device);
+            let pixels: Vec<u8> = to_uint8(img)
+                .try_into_vec()
+                .map_err(|e| bad(format!("reading generated pixels: {e:?}")))?;
+            for k in 0..part.len() / z_dim {
+                let slot = b * self.batch + k;
+                let (x0, y0) = ((slot % cols * res) as u32, (slot / cols * res) as u32);
+                let one = &pixels[k * channels * plane..(k + 1) * channels * plane];
+                for p in 0..plane {
+                    let px = image::Rgb(std::array::from_fn(|c| one[(c % channels) * plane + p]));
+                    grid.put_pixel(x0 + (p % res) as u32, y0 + (p / res) as u32, px);
+                }
+            }
+        }
+        let mut png = Vec::new();
+        grid.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+            .map_err(|e| bad(format!("encoding PNG: {e}")))?;
+        fid_core::atomic::write(path, &png)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grid_latents_are_rows_of_the_stream() {
+        let config = burn_models::stylegan2::GeneratorConfig::paper256();
+        let device = Device::flex();
+        let z_dim = config.z_dim;
+        let grid = GeneratorGrid {
+            generator: config.init_seeded(0, &device),
+            latent_seed: 7,
+            candidates: 10_000,
+            batch: 4,
+            device,
+        };
+        let rows = [9000, 3, 3, 4500, 0, 4095, 4096];
+        let z = grid.latents(&rows);
+        let stream = RandomState::new(7).randn(9001 * z_dim);
+        for (k, &r) in rows.iter().enumerate() {
+            assert_eq!(
+                z[k * z_dim..(k + 1) * z_dim],
+                stream[r * z_dim..(r + 1) * z_dim],
+                "row {r}"
+            );
+        }
+    }
 }
