@@ -50,10 +50,10 @@ pub fn grid_rng(seed: u64, iteration: u64) -> ChaCha8Rng {
     rng
 }
 
-/// The first [`GRID_LEN`] of a weighted resample of `n` candidates (the paper shows the first 144 of its
-/// `N_r`-sample resample, which are `GRID_LEN` draws from `softmax(w)`).
-pub fn resampled_candidates(w: &[f64], rng: &mut ChaCha8Rng) -> Vec<usize> {
-    sample_with_weights(w, GRID_LEN.min(w.len()), rng)
+/// The first [`GRID_LEN`] of a weighted resample of `n_real` candidates (the paper shows the first 144 of its
+/// `N_r`-sample resample: `min(144, N_r)` draws from `softmax(w)`, with replacement).
+pub fn resampled_candidates(w: &[f64], n_real: usize, rng: &mut ChaCha8Rng) -> Vec<usize> {
+    sample_with_weights(w, GRID_LEN.min(n_real), rng)
 }
 
 /// [`GRID_LEN`] candidates drawn without replacement among the [`EXTREME_FRACTION`] with the lowest
@@ -99,15 +99,16 @@ mod tests {
         let w = vec![0.0, 1.0, 2.0, 3.0, 4.0];
         let mut rng = grid_rng(1, 0);
         assert_eq!(extreme_weight_candidates(&w, true, &mut rng), vec![4]);
-        assert_eq!(resampled_candidates(&w, &mut rng).len(), 5);
+        assert_eq!(resampled_candidates(&w, 1000, &mut rng).len(), GRID_LEN);
+        assert_eq!(resampled_candidates(&w, 3, &mut rng).len(), 3);
     }
 
     #[test]
     fn grid_streams_differ_by_step_and_repeat_by_seed() {
         let w = vec![0.0; 1000];
-        let a = resampled_candidates(&w, &mut grid_rng(3, 500));
-        let b = resampled_candidates(&w, &mut grid_rng(3, 500));
-        let c = resampled_candidates(&w, &mut grid_rng(3, 1000));
+        let a = resampled_candidates(&w, 1000, &mut grid_rng(3, 500));
+        let b = resampled_candidates(&w, 1000, &mut grid_rng(3, 500));
+        let c = resampled_candidates(&w, 1000, &mut grid_rng(3, 1000));
         assert_eq!(a, b);
         assert_ne!(a, c);
     }

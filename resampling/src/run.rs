@@ -270,6 +270,14 @@ pub fn top1(logits: &FeatureMatrix) -> Vec<usize> {
         .collect()
 }
 
+/// Where the weight grids are drawn: the step, the size of the resample and the metrics that name the file.
+struct GridsAt {
+    iteration: u64,
+    n_real: usize,
+    fid: f64,
+    fid_clip: f64,
+}
+
 /// The grids written when the FID improves: a weighted resample (`resampled_grid-fid_…png`) and candidates with
 /// small and large weights.
 fn write_weight_grids(
@@ -277,10 +285,14 @@ fn write_weight_grids(
     outdir: &Path,
     w: &[f64],
     seed: u64,
-    iteration: u64,
-    fid: f64,
-    fid_clip: f64,
+    at: &GridsAt,
 ) -> Result<(), ResampleError> {
+    let GridsAt {
+        iteration,
+        n_real,
+        fid,
+        fid_clip,
+    } = *at;
     let mut rng = grid_rng(seed, iteration);
     let name = format!(
         "{RESAMPLED_GRID_PREFIX}fid_{}{}.png",
@@ -291,7 +303,7 @@ fn write_weight_grids(
             String::new()
         }
     );
-    let resampled = resampled_candidates(w, &mut rng);
+    let resampled = resampled_candidates(w, n_real, &mut rng);
     grids.write_grid(&resampled, GRID_ROWS, GRID_COLS, &outdir.join(&name))?;
     outputs::remove_previous(outdir, RESAMPLED_GRID_PREFIX, ".png", &name)?;
     for (file, largest) in [(SMALL_WEIGHT_GRID, false), (LARGE_WEIGHT_GRID, true)] {
@@ -600,7 +612,13 @@ pub fn run(
                     )?;
                 }
                 if let Some(g) = grids {
-                    write_weight_grids(g, outdir, &state.w, settings.seed, it + 1, fid, fid_clip)?;
+                    let at = GridsAt {
+                        iteration: it + 1,
+                        n_real,
+                        fid,
+                        fid_clip,
+                    };
+                    write_weight_grids(g, outdir, &state.w, settings.seed, &at)?;
                 }
             }
             state.rng_word_pos = rng.get_word_pos();

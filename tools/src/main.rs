@@ -26,7 +26,7 @@ enum Command {
     Inspect(cmd::inspect::InspectArgs),
     /// Write one network of a pickle or TorchScript archive to safetensors.
     Convert(cmd::convert::ConvertArgs),
-    /// Reweight a generated set to lower FID without changing any image (feature files in).
+    /// Reweight a generated set to lower FID without changing any image (from feature files, or a dataset and a generator).
     Resample(Box<cmd::resample::ResampleArgs>),
     /// Compare the Top-1 ImageNet class histograms of two sets (saved logits).
     Classes(cmd::classes::ClassesArgs),

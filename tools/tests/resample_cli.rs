@@ -482,8 +482,8 @@ fn zip_and_network_extract_both_sets_as_fidlab_stats_does_then_resample() {
         };
         let filled = match prefix {
             "rnd_grid-fid_" => 8,
-            "resampled_grid-fid_" => 144,
-            _ => 1, // the lowest or highest 10 % of 16 candidates
+            "resampled_grid-fid_" => 8, // the first 144 of a resample of N_r = 8
+            _ => 1,                     // the lowest or highest 10 % of 16 candidates
         };
         assert!(
             (0..filled).all(|s| !tile_is_black(s)),

@@ -71,8 +71,9 @@ pub struct HeatmapsArgs {
     /// Also write the class probabilities (`probs_<name>.npy`, float32 [1008]) and a top-10 bar chart.
     #[arg(long)]
     pub save_classifications: bool,
-    /// Paste the overlays into one grid (`sensitivity_grid.png`), each labelled with its top-1 class,
-    /// instead of writing them one by one.
+    /// Paste the overlays into one grid (`sensitivity_grid.png`; with --network the paper's
+    /// `sensitivity_grid-seed<first seed>-grid.png`), each labelled with its top-1 class, instead of writing them
+    /// one by one.
     #[arg(long)]
     pub grid: bool,
     /// Grid rows.
@@ -84,7 +85,7 @@ pub struct HeatmapsArgs {
     /// Device: cpu, wgpu, wgpu:cpu, wgpu:N, cuda, cuda:N (as this build supports).
     #[arg(long, default_value = "cpu")]
     pub device: String,
-    /// Inception weights (.pth / .safetensors with torchvision names); default: the catalogue entry.
+    /// Inception weights (.pth, .pt, .pkl or .safetensors); default: pytorch-fid's file from the cache.
     #[arg(long, value_name = "FILE")]
     pub inception_weights: Option<PathBuf>,
     /// Replace existing output files.
