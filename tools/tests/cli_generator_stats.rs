@@ -2,19 +2,14 @@
 //! PNGs that `fidlab generate` writes for the same latents (row 0 of `RandomState(0).randn(N, z_dim)` is
 //! `RandomState(0).randn(1, z_dim)`, i.e. seed 0; PNG is lossless, so the uint8 images are the same).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 mod common;
 
-use common::{run_ok, write_seeded_inception};
+use common::{npy_rows as rows, run_ok, write_seeded_inception};
 
 fn fidlab(args: &[&str]) {
     run_ok(common::fidlab().args(args));
-}
-
-fn rows(path: &Path) -> Vec<Vec<f64>> {
-    let m = fid_core::FeatureMatrix::read_npy(path).unwrap();
-    (0..m.rows()).map(|i| m.row_f64(i)).collect()
 }
 
 #[test]

@@ -154,10 +154,7 @@ fn generator_mode_equals_the_generated_png_files() {
         );
         let scale = b.iter().fold(0f64, |m, v| m.max(v.abs()));
         assert!(scale > 0.0, "seed {seed}: all-zero map");
-        let diff = a
-            .iter()
-            .zip(&b)
-            .fold(0f64, |m, (x, y)| m.max((x - y).abs()));
+        let diff = common::max_abs_diff(&a, &b);
         assert!(
             diff <= 1e-6 * scale,
             "seed {seed}: maps differ by {diff} (max {scale})"

@@ -357,12 +357,6 @@ fn classes_reports_histogram_distances() {
     assert_eq!(v["total_variation"].as_f64().unwrap(), 0.0);
 }
 
-/// The rows of a feature matrix.
-fn rows(path: &Path) -> Vec<Vec<f64>> {
-    let m = FeatureMatrix::read_npy(path).unwrap();
-    (0..m.rows()).map(|i| m.row_f64(i)).collect()
-}
-
 #[test]
 fn zip_and_network_extract_both_sets_as_fidlab_stats_does_then_resample() {
     let tmp = tempfile::tempdir().unwrap();
@@ -435,7 +429,7 @@ fn zip_and_network_extract_both_sets_as_fidlab_stats_does_then_resample() {
             "--save-features",
             &p(npy),
         ]));
-        rows(&tmp.path().join(npy))
+        common::npy_rows(&tmp.path().join(npy))
     };
     let generator = ["--generator", network, "--num", "16"];
     for (file, expected) in [
@@ -452,10 +446,10 @@ fn zip_and_network_extract_both_sets_as_fidlab_stats_does_then_resample() {
             stats_features(&generator, "logits", "gen_logits.npy"),
         ),
     ] {
-        let got = rows(&tmp.path().join("run/features").join(file));
+        let got = common::npy_rows(&tmp.path().join("run/features").join(file));
         assert_eq!(got.len(), expected.len(), "{file}");
         for (a, b) in got.iter().zip(&expected) {
-            let diff = a.iter().zip(b).fold(0f64, |m, (x, y)| m.max((x - y).abs()));
+            let diff = common::max_abs_diff(a, b);
             assert!(diff <= 1e-5, "{file}: rows differ by {diff}");
         }
     }

@@ -47,3 +47,15 @@ pub fn run_ok(cmd: &mut Command) -> Vec<u8> {
     );
     out.stdout
 }
+
+/// The rows of a feature matrix (`.npy`, `[N, D]`, f32 or f64) as f64.
+pub fn npy_rows(path: &Path) -> Vec<Vec<f64>> {
+    let m = fid_core::FeatureMatrix::read_npy(path).unwrap();
+    (0..m.rows()).map(|i| m.row_f64(i)).collect()
+}
+
+/// The largest `|a_i − b_i|` of two sequences of the same length.
+pub fn max_abs_diff(a: &[f64], b: &[f64]) -> f64 {
+    assert_eq!(a.len(), b.len());
+    a.iter().zip(b).fold(0f64, |m, (x, y)| m.max((x - y).abs()))
+}
