@@ -497,4 +497,23 @@ fn zip_and_network_extract_both_sets_as_fidlab_stats_does_then_resample() {
         gen_features.ends_with("features/gen_pool3.npy"),
         "{settings}"
     );
+    assert!(
+        settings["generator"]["network"]
+            .as_str()
+            .unwrap()
+            .ends_with("G.json")
+    );
+    // Resuming reuses the extracted features and reloads the generator for the grids.
+    let (resumed, err, ok) = fidlab(&[
+        "resample",
+        "--resume",
+        &p("run"),
+        "--iterations",
+        "3",
+        "--batch",
+        "4",
+    ]);
+    assert!(ok, "fidlab resample --resume failed:\n{err}");
+    assert_eq!(stats(&tmp.path().join("run")).len(), 3);
+    assert!(!resumed.contains("Reading images"), "{resumed}");
 }
