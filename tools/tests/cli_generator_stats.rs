@@ -2,8 +2,6 @@
 //! PNGs that `fidlab generate` writes for the same latents (row 0 of `RandomState(0).randn(N, z_dim)` is
 //! `RandomState(0).randn(1, z_dim)`, i.e. seed 0; PNG is lossless, so the uint8 images are the same).
 
-use std::path::PathBuf;
-
 mod common;
 
 use common::{npy_rows as rows, run_ok, write_seeded_inception};
@@ -16,9 +14,8 @@ fn fidlab(args: &[&str]) {
 fn generator_features_equal_features_of_generated_pngs() {
     let dir = tempfile::tempdir().unwrap();
     let p = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
-    let network =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/stylegan2/skip32/G.json");
-    let network = network.to_str().unwrap();
+    let network = common::skip32_generator();
+    let network = network.as_str();
     write_seeded_inception(&dir.path().join("w.safetensors"));
     let weights = p("w.safetensors");
     fidlab(&[

@@ -4,7 +4,7 @@
 //! in `heatmaps/tests/heatmap_parity.rs`, the generator's images against NVlabs' in
 //! `burn-models/tests/stylegan2_parity.rs`.)
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 mod common;
 
@@ -98,9 +98,8 @@ fn generator_mode_equals_the_generated_png_files() {
     write_stats(&dir.path().join("real.npz"), "real", 2500);
     write_stats(&dir.path().join("gen.npz"), "gen", 2499);
     write_seeded_weights(&dir.path().join("w.safetensors"));
-    let network =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/stylegan2/skip32/G.json");
-    let network = network.to_str().unwrap();
+    let network = common::skip32_generator();
+    let network = network.as_str();
     let heatmaps = |outdir: &str| {
         let mut cmd = common::fidlab();
         cmd.args(["heatmaps", "--ref", &p("real.npz"), "--gen", &p("gen.npz")])

@@ -361,9 +361,8 @@ fn classes_reports_histogram_distances() {
 fn zip_and_network_extract_both_sets_as_fidlab_stats_does_then_resample() {
     let tmp = tempfile::tempdir().unwrap();
     let p = |name: &str| tmp.path().join(name).to_str().unwrap().to_string();
-    let network =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/stylegan2/skip32/G.json");
-    let network = network.to_str().unwrap();
+    let network = common::skip32_generator();
+    let network = network.as_str();
     common::write_seeded_inception(&tmp.path().join("w.safetensors"));
     let weights = p("w.safetensors");
     // The "real" set: eight images of the same generator for other seeds, as PNG files.

@@ -13,6 +13,14 @@ pub fn inception_fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/inception")
 }
 
+/// The committed seeded 32×32 StyleGAN2 generator (`G.json` + `G.safetensors`, made by
+/// `scripts/stylegan2_reference.py`), as a path string for the command line.
+pub fn skip32_generator() -> String {
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/stylegan2/skip32/G.json");
+    path.to_str().unwrap().to_string()
+}
+
 /// Writes the seeded FID Inception (`seeded_state_dict(PARITY_SEED)`, the weights of the committed
 /// references) as a safetensors file with torchvision names.
 pub fn write_seeded_inception(path: &Path) {
