@@ -270,44 +270,28 @@ pub fn top1(logits: &FeatureMatrix) -> Vec<usize> {
         .collect()
 }
 
-/// Where the weight grids are drawn: the step, the size of the resample and the metrics that name the file.
-struct GridsAt {
-    iteration: u64,
-    n_real: usize,
-    fid: f64,
-    fid_clip: f64,
+/// The metrics part of output file names, `fid_12.34.png` or `fid_12.34-fid_clip_5.67.png` (the paper's).
+fn metrics_suffix(fid: f64, fid_clip: Option<f64>) -> String {
+    let clip = fid_clip.map_or(String::new(), |c| format!("-fid_clip_{}", fmt2(c)));
+    format!("fid_{}{clip}.png", fmt2(fid))
 }
 
-/// The grids written when the FID improves: a weighted resample (`resampled_grid-fid_…png`) and candidates with
-/// small and large weights.
+/// The grids written when the FID improves: the first draws of a weighted resample of `n_real`
+/// (`resampled_grid-<suffix>`) and candidates with small and large weights, all drawn from `rng`.
 fn write_weight_grids(
     grids: &dyn CandidateGrid,
     outdir: &Path,
     w: &[f64],
-    seed: u64,
-    at: &GridsAt,
+    n_real: usize,
+    rng: &mut ChaCha8Rng,
+    suffix: &str,
 ) -> Result<(), ResampleError> {
-    let GridsAt {
-        iteration,
-        n_real,
-        fid,
-        fid_clip,
-    } = *at;
-    let mut rng = grid_rng(seed, iteration);
-    let name = format!(
-        "{RESAMPLED_GRID_PREFIX}fid_{}{}.png",
-        fmt2(fid),
-        if fid_clip.is_finite() {
-            format!("-fid_clip_{}", fmt2(fid_clip))
-        } else {
-            String::new()
-        }
-    );
-    let resampled = resampled_candidates(w, n_real, &mut rng);
+    let name = format!("{RESAMPLED_GRID_PREFIX}{suffix}");
+    let resampled = resampled_candidates(w, n_real, rng);
     grids.write_grid(&resampled, GRID_ROWS, GRID_COLS, &outdir.join(&name))?;
     outputs::remove_previous(outdir, RESAMPLED_GRID_PREFIX, ".png", &name)?;
     for (file, largest) in [(SMALL_WEIGHT_GRID, false), (LARGE_WEIGHT_GRID, true)] {
-        let chosen = extreme_weight_candidates(w, largest, &mut rng);
+        let chosen = extreme_weight_candidates(w, largest, rng);
         grids.write_grid(&chosen, GRID_ROWS, GRID_COLS, &outdir.join(file))?;
     }
     Ok(())
@@ -416,11 +400,7 @@ pub fn run(
             Some(idx) => {
                 let fid_rnd = pool3.fid(idx)?;
                 let clip_rnd = clip.as_ref().map(|c| c.fid(idx)).transpose()?;
-                let suffix = format!(
-                    "fid_{}{}.png",
-                    fmt2(fid_rnd),
-                    clip_rnd.map_or(String::new(), |c| format!("-fid_clip_{}", fmt2(c)))
-                );
+                let suffix = metrics_suffix(fid_rnd, clip_rnd);
                 if let Some(g) = grids {
                     let first = &idx[..idx.len().min(GRID_LEN)];
                     let path = outdir.join(format!("rnd_grid-{suffix}"));
@@ -575,6 +555,7 @@ pub fn run(
                 );
                 outputs::write_npy_f64(&outdir.join(&name), &state.w)?;
                 outputs::remove_previous(outdir, outputs::WEIGHTS_PREFIX, ".npy", &name)?;
+                let suffix = metrics_suffix(fid, clip.is_some().then_some(fid_clip));
                 if let Some((rt, gt)) = &tops {
                     let idx = sample_with_weights(&state.w, n_real, &mut rng);
                     let resampled: Vec<usize> = idx.iter().map(|&i| gt[i]).collect();
@@ -587,16 +568,7 @@ pub fn run(
                         series.push(("Random subset", rnd_top.as_slice()));
                     }
                     series.push(("Resampled", resampled.as_slice()));
-                    let plot = format!(
-                        "{}fid_{}{}.png",
-                        outputs::RESAMPLED_PLOT_PREFIX,
-                        fmt2(fid),
-                        if clip.is_some() {
-                            format!("-fid_clip_{}", fmt2(fid_clip))
-                        } else {
-                            String::new()
-                        }
-                    );
+                    let plot = format!("{}{suffix}", outputs::RESAMPLED_PLOT_PREFIX);
                     crate::plot::write_top1_plot(
                         &outdir.join(&plot),
                         &series,
@@ -612,13 +584,8 @@ pub fn run(
                     )?;
                 }
                 if let Some(g) = grids {
-                    let at = GridsAt {
-                        iteration: it + 1,
-                        n_real,
-                        fid,
-                        fid_clip,
-                    };
-                    write_weight_grids(g, outdir, &state.w, settings.seed, &at)?;
+                    let mut grid_draws = grid_rng(settings.seed, it + 1);
+                    write_weight_grids(g, outdir, &state.w, n_real, &mut grid_draws, &suffix)?;
                 }
             }
             state.rng_word_pos = rng.get_word_pos();

@@ -128,3 +128,26 @@ pub fn load_set(
         provenance: Some(x.provenance),
     })
 }
+
+/// A generator's uint8 output `[B, C, H, W]` (C = 1 or 3; see `burn_models::stylegan2::to_uint8`) as B RGB
+/// images; a single channel is repeated as grey.
+pub fn rgb_images(pixels: &burn::tensor::TensorData) -> anyhow::Result<Vec<image::RgbImage>> {
+    let [n, c, h, w] = <[usize; 4]>::try_from(pixels.shape().to_vec())
+        .map_err(|s| anyhow::anyhow!("generator output has shape {s:?}, expected [B, C, H, W]"))?;
+    if !matches!(c, 1 | 3) {
+        bail!("cannot show generated images of shape [{n}, {c}, {h}, {w}]: need 1 or 3 channels");
+    }
+    let values: &[u8] = pixels
+        .as_slice()
+        .map_err(|e| anyhow::anyhow!("reading generated pixels: {e:?}"))?;
+    let plane = h * w;
+    Ok(values
+        .chunks_exact(c * plane)
+        .map(|chw| {
+            let rgb = (0..plane)
+                .flat_map(|p| (0..3).map(move |k| chw[(k % c) * plane + p]))
+                .collect();
+            image::RgbImage::from_raw(w as u32, h as u32, rgb).expect("3·H·W values")
+        })
+        .collect())
+}

@@ -25,7 +25,7 @@ use heatmaps::sensitivity::GeneratedStatistics;
 use image::RgbImage;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::common::load_stats;
+use super::common::{load_stats, rgb_images};
 use super::generate::{Seeds, parse_seeds};
 
 /// First seed of the paper's default seed list (`--random_seed 100`).
@@ -128,7 +128,8 @@ impl Source {
                 let seed = seeds[i];
                 let z = RandomState::new(seed).randn(generator.z_dim);
                 let pixels = to_uint8(generator.generate(&z, &SampleOptions::default(), device));
-                Ok((ItemName::Seed(u64::from(seed)), rgb_image(&pixels)?))
+                let image = rgb_images(&pixels)?.pop().expect("one latent, one image");
+                Ok((ItemName::Seed(u64::from(seed)), image))
             }
         }
     }
@@ -148,26 +149,6 @@ impl Source {
             Self::Generator { seeds, .. } => format!("sensitivity_grid-seed{}-grid.png", seeds[0]),
         }
     }
-}
-
-/// A `[1, C, H, W]` u8 generator image as 8-bit RGB (one channel is repeated as grey).
-fn rgb_image(pixels: &burn::tensor::TensorData) -> anyhow::Result<RgbImage> {
-    let [n, c, h, w] = <[usize; 4]>::try_from(pixels.shape().to_vec())
-        .map_err(|s| anyhow::anyhow!("generator output has shape {s:?}, expected [1, C, H, W]"))?;
-    if n != 1 || !matches!(c, 1 | 3) {
-        bail!(
-            "cannot visualise a generator image of shape [{n}, {c}, {h}, {w}]: need 1 or 3 channels"
-        );
-    }
-    let chw: &[u8] = pixels
-        .as_slice()
-        .map_err(|e| anyhow::anyhow!("reading generator pixels: {e:?}"))?;
-    let plane = h * w;
-    let rgb: Vec<u8> = (0..plane)
-        .flat_map(|p| (0..3).map(move |k| chw[(k % c) * plane + p]))
-        .collect();
-    RgbImage::from_raw(w as u32, h as u32, rgb)
-        .ok_or_else(|| anyhow::anyhow!("generator image of {w}×{h} pixels does not fit"))
 }
 
 /// Runs `fidlab heatmaps`.

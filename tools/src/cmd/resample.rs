@@ -16,6 +16,7 @@ use resampling::outputs::{self, SETTINGS_FILE};
 use resampling::run::RunIo;
 use resampling::{Data, FeatureMode, GeneratorInput, Inputs, ResampleError, Settings};
 
+use super::common::rgb_images;
 use super::extract;
 
 /// Resampled feature space.
@@ -176,13 +177,12 @@ fn extracted_inputs(
     if args.num_real < 2 || args.num_gen < 2 || args.batch == 0 {
         bail!("--num-real and --num-gen must be at least 2 and --batch at least 1");
     }
-    let device = device.clone();
-    let inception = Inception::load(args.inception_weights.clone(), &device)
+    let inception = Inception::load(args.inception_weights.clone(), device)
         .context("loading the Inception weights")?;
     let clip = if args.no_clip {
         None
     } else {
-        let (net, _sha) = ClipVision::load(args.clip_weights.as_deref(), &device)
+        let (net, _sha) = ClipVision::load(args.clip_weights.as_deref(), device)
             .context("loading the CLIP weights (pass --no-clip to skip CLIP-FID)")?;
         Some(net)
     };
@@ -208,7 +208,7 @@ fn extracted_inputs(
         args.batch,
         &inception,
         clip,
-        &device,
+        device,
     )?;
     shapes(
         &real,
@@ -226,7 +226,7 @@ fn extracted_inputs(
         args.batch,
         &inception,
         clip,
-        &device,
+        device,
     )?;
     shapes(
         &generated,
@@ -288,6 +288,21 @@ fn new_settings(
     })
 }
 
+/// A new run's output folder must be absent or empty.
+fn refuse_non_empty(outdir: &Path) -> anyhow::Result<()> {
+    if outdir.exists() {
+        let mut entries =
+            std::fs::read_dir(outdir).with_context(|| format!("{}", outdir.display()))?;
+        if entries.next().is_some() {
+            bail!(
+                "{}: output folder is not empty (use --resume to continue a run)",
+                outdir.display()
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Loads the generator of `--network` (or of the run being resumed).
 fn load_generator(network: &Path, device: &Device) -> anyhow::Result<Generator> {
     Generator::load(network, device)
@@ -311,24 +326,10 @@ pub fn run(args: ResampleArgs) -> anyhow::Result<()> {
             (settings, dir.clone(), Some(state))
         }
         None => {
-            let inputs = match (&args.zip, &args.network) {
-                (Some(_), Some(_)) => None,
-                _ => Some(file_inputs(&args)?),
-            };
             let outdir = args.outdir.clone().expect("required by clap");
-            if outdir.exists() {
-                let mut entries =
-                    std::fs::read_dir(&outdir).with_context(|| format!("{}", outdir.display()))?;
-                if entries.next().is_some() {
-                    bail!(
-                        "{}: output folder is not empty (use --resume to continue a run)",
-                        outdir.display()
-                    );
-                }
-            }
-            let (inputs, generator_input) = match (inputs, &args.zip, &args.network) {
-                (Some(inputs), _, _) => (inputs, None),
-                (None, Some(zip), Some(network)) => {
+            let (inputs, generator_input) = match (&args.zip, &args.network) {
+                (Some(zip), Some(network)) => {
+                    refuse_non_empty(&outdir)?;
                     let g = generator.insert(load_generator(network, &device)?);
                     let inputs = extracted_inputs(&args, zip, &outdir, g, &device)?;
                     let input = GeneratorInput {
@@ -338,8 +339,10 @@ pub fn run(args: ResampleArgs) -> anyhow::Result<()> {
                     };
                     (inputs, Some(input))
                 }
-                (None, _, _) => {
-                    unreachable!("file inputs are read unless both --zip and --network are given")
+                _ => {
+                    let inputs = file_inputs(&args)?;
+                    refuse_non_empty(&outdir)?;
+                    (inputs, None)
                 }
             };
             let settings = new_settings(&args, inputs, generator_input)?;
@@ -442,30 +445,20 @@ impl CandidateGrid for GeneratorGrid {
                 self.candidates
             )));
         }
-        let (res, channels) = (self.generator.img_resolution, self.generator.img_channels);
-        if !matches!(channels, 1 | 3) {
-            return Err(bad(format!("cannot draw {channels}-channel images")));
-        }
+        let res = self.generator.img_resolution as u32;
         let shown = &candidates[..candidates.len().min(rows * cols)];
         let z = self.latents(shown);
         let z_dim = self.generator.z_dim;
-        let mut grid = image::RgbImage::new((cols * res) as u32, (rows * res) as u32);
-        let plane = res * res;
+        let mut grid = image::RgbImage::new(cols as u32 * res, rows as u32 * res);
         for (b, part) in z.chunks(self.batch * z_dim).enumerate() {
             let img = self
                 .generator
                 .generate(part, &SampleOptions::default(), &self.device);
-            let pixels: Vec<u8> = to_uint8(img)
-                .try_into_vec()
-                .map_err(|e| bad(format!("reading generated pixels: {e:?}")))?;
-            for k in 0..part.len() / z_dim {
+            let images = rgb_images(&to_uint8(img)).map_err(|e| bad(format!("{e:#}")))?;
+            for (k, one) in images.iter().enumerate() {
                 let slot = b * self.batch + k;
-                let (x0, y0) = ((slot % cols * res) as u32, (slot / cols * res) as u32);
-                let one = &pixels[k * channels * plane..(k + 1) * channels * plane];
-                for p in 0..plane {
-                    let px = image::Rgb(std::array::from_fn(|c| one[(c % channels) * plane + p]));
-                    grid.put_pixel(x0 + (p % res) as u32, y0 + (p / res) as u32, px);
-                }
+                let (x, y) = ((slot % cols) as u32 * res, (slot / cols) as u32 * res);
+                image::imageops::replace(&mut grid, one, i64::from(x), i64::from(y));
             }
         }
         let mut png = Vec::new();
